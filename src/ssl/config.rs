@@ -1,0 +1,123 @@
+//! Building rustls configurations from a Connection's settings snapshot. Built once per
+//! connection, at its first I/O, because per-connection setters (host name, ALPN, verify
+//! mode, certificate) may come after the Connection is created.
+
+use std::sync::Arc;
+
+use rustls::client::Resumption;
+use rustls::crypto::CryptoProvider;
+use rustls::{ClientConfig, ServerConfig};
+use rustls_pki_types::ServerName;
+
+use crate::ssl::constants::{op, sess_cache, verify};
+use crate::ssl::context::{Role, Settings};
+use crate::ssl::error::{Error, Result};
+use crate::ssl::verify::{ClientVerifier, Policy, ServerVerifier, SharedOutcome};
+
+fn provider(settings: &Settings) -> Arc<CryptoProvider> {
+    let mut provider = rustls::crypto::ring::default_provider();
+    if settings.tls12_suites.is_some() || settings.tls13_suites.is_some() {
+        let (default13, default12): (Vec<_>, Vec<_>) = provider
+            .cipher_suites
+            .iter()
+            .partition(|s| matches!(s, rustls::SupportedCipherSuite::Tls13(_)));
+        let mut suites = settings.tls13_suites.clone().unwrap_or(default13);
+        suites.extend(settings.tls12_suites.clone().unwrap_or(default12));
+        provider.cipher_suites = suites;
+    }
+    if let Some(groups) = &settings.groups {
+        provider.kx_groups = groups.clone();
+    }
+    Arc::new(provider)
+}
+
+fn policy(settings: &Settings, role: Role, outcome: &SharedOutcome, provider: &CryptoProvider) -> Policy {
+    Policy {
+        roots: settings.trust.root_store(role == Role::Client),
+        pinned: settings.trust.anchors.clone(),
+        max_depth: settings.verify_depth,
+        enforce: settings.enforces_verification(role),
+        algorithms: provider.signature_verification_algorithms,
+        outcome: outcome.clone(),
+    }
+}
+
+fn identity(
+    settings: &Settings,
+) -> Option<(
+    Vec<rustls_pki_types::CertificateDer<'static>>,
+    rustls_pki_types::PrivateKeyDer<'static>,
+)> {
+    settings
+        .identity()
+        .map(|(chain, key)| (chain.to_vec(), key.der().clone_key()))
+}
+
+/// A client config; `name` is what `setTlsextHostName` asked for.
+pub(crate) fn client(
+    settings: &Settings,
+    name: Option<&ServerName<'static>>,
+    outcome: &SharedOutcome,
+) -> Result<ClientConfig> {
+    let provider = provider(settings);
+    let verifier = Arc::new(ServerVerifier {
+        policy: policy(settings, Role::Client, outcome, &provider),
+        expected_name: name.cloned(),
+    });
+    let builder = ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&settings.versions()?)?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier);
+    let mut config = match identity(settings) {
+        Some((chain, key)) => builder.with_client_auth_cert(chain, key)?,
+        None => builder.with_no_client_auth(),
+    };
+    config.alpn_protocols = settings.alpn.clone();
+    // An IP literal or no name at all sends no SNI, as OpenSSL.
+    config.enable_sni = matches!(name, Some(ServerName::DnsName(_)));
+    // OpenSSL's default mode caches on the server only; a client resumes when asked to.
+    config.resumption = if settings.session_cache_mode & sess_cache::CLIENT != 0 {
+        Resumption::store(settings.shared.client_sessions.clone())
+    } else {
+        Resumption::disabled()
+    };
+    if settings.options & op::NO_TICKET != 0 {
+        config.resumption = config
+            .resumption
+            .tls12_resumption(rustls::client::Tls12Resumption::SessionIdOnly);
+    }
+    Ok(config)
+}
+
+pub(crate) fn server(settings: &Settings, outcome: &SharedOutcome) -> Result<ServerConfig> {
+    let provider = provider(settings);
+    let mode = settings.verify_mode.unwrap_or(verify::NONE);
+    let builder = ServerConfig::builder_with_provider(provider.clone())
+        .with_protocol_versions(&settings.versions()?)?;
+    let builder = if mode & verify::PEER != 0 {
+        builder.with_client_cert_verifier(Arc::new(ClientVerifier {
+            policy: policy(settings, Role::Server, outcome, &provider),
+            mandatory: mode & verify::FAIL_IF_NO_PEER_CERT != 0,
+            hints: settings.client_ca_names.clone(),
+        }))
+    } else {
+        builder.with_no_client_auth()
+    };
+    let Some((chain, key)) = identity(settings) else {
+        return Err(Error::ssl(
+            "no certificate assigned: a server needs useCertificate() and usePrivateKey() before the handshake",
+        ));
+    };
+    let mut config = builder.with_single_cert(chain, key)?;
+    config.alpn_protocols = settings.alpn.clone();
+    config.ignore_client_order = settings.options & op::CIPHER_SERVER_PREFERENCE != 0;
+    if settings.session_cache_mode & sess_cache::SERVER != 0 {
+        config.session_storage = settings.shared.server_sessions.clone();
+    } else {
+        config.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
+    }
+    if settings.options & op::NO_TICKET != 0 {
+        config.send_tls13_tickets = 0;
+    }
+    Ok(config)
+}

@@ -1,0 +1,593 @@
+//! The connection state machine: ciphertext queues on one side, plaintext on the other, and
+//! OpenSSL's vocabulary (Want*, ZeroReturn, SysCall, two-step shutdown, sticky fatal errors)
+//! on top of rustls. It does no I/O: in memory-BIO mode the user moves the ciphertext, in
+//! transport mode the binding pumps it through JS callbacks.
+
+use std::collections::VecDeque;
+use std::io::{self, Read, Write};
+use std::sync::Arc;
+
+use rustls::{ClientConnection, HandshakeKind, ServerConnection};
+use rustls_pki_types::{CertificateDer, ServerName};
+
+use crate::ssl::cipher_list;
+use crate::ssl::config;
+use crate::ssl::constants::shutdown;
+use crate::ssl::context::{Role, Settings};
+use crate::ssl::error::{Error, Result};
+use crate::ssl::pkey::PKey;
+use crate::ssl::verify::{read_outcome, SharedOutcome};
+use crate::ssl::verify_code::VerifyCode;
+use crate::ssl::x509::X509;
+
+/// At most one TLS record of plaintext per `send`, as OpenSSL in partial-write mode.
+pub const MAX_RECORD_PLAINTEXT: usize = 16 * 1024;
+
+/// The name a client uses internally when the user gave none: with SNI off it never goes on
+/// the wire, and verification fails before it could matter (no name → verify result 62).
+const NO_SERVER_NAME: &str = "no-server-name.invalid";
+
+pub struct Connection {
+    settings: Settings,
+    role: Option<Role>,
+    host: Option<(String, ServerName<'static>)>,
+    tls: Option<rustls::Connection>,
+    /// Ciphertext from the peer that rustls has not taken yet.
+    incoming: VecDeque<u8>,
+    /// Ciphertext for the peer, in order, until the transport or `bioRead` takes it.
+    outgoing: VecDeque<u8>,
+    /// Decrypted data not yet returned (kept here so MSG_PEEK and `pending()` can see it).
+    plaintext: VecDeque<u8>,
+    /// The incoming stream has ended (transport EOF or `bioShutdown`).
+    incoming_eof: bool,
+    eof_given_to_tls: bool,
+    /// rustls reported end of stream without close_notify.
+    truncated: bool,
+    shutdown_bits: u32,
+    fatal: Option<Error>,
+    outcome: SharedOutcome,
+    wanted_read: bool,
+}
+
+impl Connection {
+    pub fn new(settings: Settings) -> Self {
+        Self {
+            role: None,
+            host: None,
+            tls: None,
+            incoming: VecDeque::new(),
+            outgoing: VecDeque::new(),
+            plaintext: VecDeque::new(),
+            incoming_eof: false,
+            eof_given_to_tls: false,
+            truncated: false,
+            shutdown_bits: 0,
+            fatal: None,
+            outcome: SharedOutcome::default(),
+            wanted_read: false,
+            settings,
+        }
+    }
+
+    // ---- roles and per-connection settings (effective until the handshake starts) ----
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn settings_mut(&mut self) -> &mut Settings {
+        &mut self.settings
+    }
+
+    /// `setContext`: a new snapshot; only meaningful before the handshake starts.
+    pub fn replace_settings(&mut self, settings: Settings) {
+        self.settings = settings;
+    }
+
+    pub fn set_connect_state(&mut self) {
+        self.role = Some(Role::Client);
+    }
+
+    pub fn set_accept_state(&mut self) {
+        self.role = Some(Role::Server);
+    }
+
+    pub fn role(&self) -> Option<Role> {
+        self.role.or(self.settings.forced_role())
+    }
+
+    /// The name to send as SNI and to check the certificate against. An IP literal is
+    /// checked against the certificate's IP addresses and sends no SNI.
+    pub fn set_host_name(&mut self, name: &str) -> Result<()> {
+        if name.contains('\0') {
+            return Err(Error::Type("server name must not contain a NUL byte".into()));
+        }
+        let parsed = ServerName::try_from(name)
+            .map_err(|_| Error::Range(format!("invalid server name: {name:?}")))?
+            .to_owned();
+        self.host = Some((name.to_string(), parsed));
+        Ok(())
+    }
+
+    pub fn use_certificate(&mut self, cert: X509) -> Result<()> {
+        self.settings.set_certificate(cert)
+    }
+
+    pub fn use_private_key(&mut self, key: PKey) -> Result<()> {
+        self.settings.set_private_key(key)
+    }
+
+    // ---- memory BIO ----
+
+    /// Accepts any bytes; the next operation reports what was wrong with them.
+    pub fn bio_write(&mut self, data: &[u8]) -> usize {
+        self.incoming.extend(data);
+        data.len()
+    }
+
+    pub fn bio_read(&mut self, max: usize) -> Result<Vec<u8>> {
+        self.flush_tls();
+        if self.outgoing.is_empty() {
+            return Err(Error::WantRead);
+        }
+        let n = max.min(self.outgoing.len());
+        Ok(self.outgoing.drain(..n).collect())
+    }
+
+    pub fn bio_shutdown(&mut self) {
+        self.incoming_eof = true;
+    }
+
+    /// The queued ciphertext, for a transport to send from the front.
+    pub fn outgoing(&mut self) -> &[u8] {
+        self.flush_tls();
+        self.outgoing.make_contiguous()
+    }
+
+    pub fn consume_outgoing(&mut self, n: usize) {
+        let n = n.min(self.outgoing.len());
+        self.outgoing.drain(..n);
+    }
+
+    pub fn has_outgoing(&mut self) -> bool {
+        self.flush_tls();
+        !self.outgoing.is_empty()
+    }
+
+    pub fn incoming_ended(&self) -> bool {
+        self.incoming_eof
+    }
+
+    // ---- the operations ----
+
+    pub fn do_handshake(&mut self) -> Result<()> {
+        self.start()?;
+        self.process()?;
+        self.flush_tls();
+        if self.is_handshake_done() {
+            return Ok(());
+        }
+        Err(self.need_more(true))
+    }
+
+    /// Encrypts at most one record of `data`; returns how much it took.
+    pub fn write(&mut self, data: &[u8]) -> Result<usize> {
+        self.start()?;
+        if self.shutdown_bits & shutdown::SENT != 0 {
+            return Err(Error::ssl("protocol is shutdown"));
+        }
+        if !self.is_handshake_done() {
+            self.do_handshake()?;
+        }
+        let chunk = data.get(..data.len().min(MAX_RECORD_PLAINTEXT)).unwrap_or(data);
+        if chunk.is_empty() {
+            return Ok(0);
+        }
+        let n = match self.tls.as_mut() {
+            Some(tls) => tls
+                .writer()
+                .write(chunk)
+                .map_err(|e| Error::ssl(format!("write failed: {e}")))?,
+            None => 0,
+        };
+        self.flush_tls();
+        Ok(n)
+    }
+
+    /// Up to `max` bytes of plaintext; with `peek`, they stay to be read again.
+    pub fn read(&mut self, max: usize, peek: bool) -> Result<Vec<u8>> {
+        self.start()?;
+        if self.plaintext.is_empty() {
+            if !self.is_handshake_done() {
+                self.do_handshake()?;
+            }
+            self.process()?;
+            self.flush_tls();
+        }
+        if !self.plaintext.is_empty() {
+            let n = max.min(self.plaintext.len());
+            return Ok(if peek {
+                self.plaintext.iter().take(n).copied().collect()
+            } else {
+                self.plaintext.drain(..n).collect()
+            });
+        }
+        if max == 0 {
+            return Ok(Vec::new());
+        }
+        if self.shutdown_bits & shutdown::RECEIVED != 0 {
+            return Err(Error::ZeroReturn);
+        }
+        Err(self.need_more(false))
+    }
+
+    /// OpenSSL's two-step shutdown: `false` once our close_notify is queued, `true` once the
+    /// peer's has been received too.
+    pub fn shutdown(&mut self) -> Result<bool> {
+        if let Some(e) = &self.fatal {
+            return Err(e.clone());
+        }
+        let Some(tls) = self.tls.as_mut() else {
+            return Err(Error::ssl("shutdown while in init"));
+        };
+        if self.shutdown_bits & shutdown::SENT == 0 {
+            tls.send_close_notify();
+            self.shutdown_bits |= shutdown::SENT;
+            self.flush_tls();
+            // The peer's close_notify may already be waiting in the queue.
+            self.process()?;
+            return Ok(self.shutdown_bits & shutdown::RECEIVED != 0);
+        }
+        self.process()?;
+        if self.shutdown_bits & shutdown::RECEIVED != 0 {
+            return Ok(true);
+        }
+        Err(self.need_more(false))
+    }
+
+    // ---- internals ----
+
+    fn start(&mut self) -> Result<()> {
+        if let Some(e) = &self.fatal {
+            return Err(e.clone());
+        }
+        if self.tls.is_some() {
+            return Ok(());
+        }
+        let role = self.role().ok_or_else(|| {
+            Error::ssl("connection type not set: call setConnectState() or setAcceptState() first")
+        })?;
+        if let Some(forced) = self.settings.forced_role() {
+            if forced != role {
+                return Err(Error::ssl(match forced {
+                    Role::Client => "wrong ssl method: a TLS_CLIENT_METHOD context cannot accept",
+                    Role::Server => "wrong ssl method: a TLS_SERVER_METHOD context cannot connect",
+                }));
+            }
+        }
+        let tls: rustls::Connection = match role {
+            Role::Client => {
+                let name = self.host.as_ref().map(|(_, n)| n.clone());
+                let config = config::client(&self.settings, name.as_ref(), &self.outcome)?;
+                let name = match name {
+                    Some(n) => n,
+                    None => ServerName::try_from(NO_SERVER_NAME)
+                        .map_err(|_| Error::ssl("internal: placeholder name"))?
+                        .to_owned(),
+                };
+                ClientConnection::new(Arc::new(config), name)?.into()
+            }
+            Role::Server => {
+                ServerConnection::new(Arc::new(config::server(&self.settings, &self.outcome)?))?.into()
+            }
+        };
+        self.tls = Some(tls);
+        Ok(())
+    }
+
+    /// Feeds every buffered ciphertext byte (and a pending EOF) to rustls and collects the
+    /// plaintext. A rustls error becomes the connection's sticky fatal error, with the alert
+    /// for the peer left in the outgoing queue.
+    fn process(&mut self) -> Result<()> {
+        if let Some(e) = &self.fatal {
+            return Err(e.clone());
+        }
+        let Some(tls) = self.tls.as_mut() else {
+            return Ok(());
+        };
+        loop {
+            let mut fed = false;
+            if !self.incoming.is_empty() {
+                match tls.read_tls(&mut self.incoming) {
+                    Ok(n) => fed = n > 0,
+                    Err(e) => return Err(self.fail(Error::ssl(format!("record layer failure: {e}")))),
+                }
+            } else if self.incoming_eof && !self.eof_given_to_tls {
+                self.eof_given_to_tls = true;
+                fed = matches!(tls.read_tls(&mut io::empty()), Ok(0));
+            }
+            let result = tls.process_new_packets();
+            drain_plaintext(
+                tls,
+                &mut self.plaintext,
+                &mut self.shutdown_bits,
+                &mut self.truncated,
+            );
+            if let Err(e) = result {
+                let e = self.map_tls_error(e);
+                return Err(self.fail(e));
+            }
+            if !fed {
+                return Ok(());
+            }
+        }
+    }
+
+    fn fail(&mut self, e: Error) -> Error {
+        self.flush_tls();
+        self.fatal = Some(e.clone());
+        e
+    }
+
+    fn map_tls_error(&self, e: rustls::Error) -> Error {
+        if matches!(e, rustls::Error::InvalidCertificate(_)) {
+            let o = read_outcome(&self.outcome);
+            if let Some(code) = o.code.filter(|c| *c != VerifyCode::OK) {
+                return Error::Verify {
+                    code,
+                    detail: o.detail,
+                };
+            }
+        }
+        Error::Tls(e)
+    }
+
+    /// The error for "cannot go on without more input".
+    fn need_more(&mut self, in_handshake: bool) -> Error {
+        let ended = self.incoming_eof && self.incoming.is_empty();
+        if ended || self.truncated {
+            // A handshake cut short is never a clean close, whatever the options say.
+            if !in_handshake && self.settings.ignores_unexpected_eof() {
+                self.shutdown_bits |= shutdown::RECEIVED;
+                return Error::ZeroReturn;
+            }
+            return Error::unexpected_eof();
+        }
+        self.wanted_read = true;
+        Error::WantRead
+    }
+
+    fn flush_tls(&mut self) {
+        self.wanted_read = false;
+        if let Some(tls) = self.tls.as_mut() {
+            while tls.wants_write() {
+                match tls.write_tls(&mut self.outgoing) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {}
+                }
+            }
+        }
+    }
+
+    // ---- state and parameters ----
+
+    pub fn is_handshake_done(&self) -> bool {
+        self.tls.as_ref().is_some_and(|t| !t.is_handshaking())
+    }
+
+    pub fn is_started(&self) -> bool {
+        self.tls.is_some()
+    }
+
+    pub fn fatal_error(&self) -> Option<&Error> {
+        self.fatal.as_ref()
+    }
+
+    pub fn pending(&self) -> usize {
+        self.plaintext.len()
+    }
+
+    pub fn want_read(&self) -> bool {
+        self.wanted_read
+    }
+
+    pub fn want_write(&self) -> bool {
+        !self.outgoing.is_empty() || self.tls.as_ref().is_some_and(|t| t.wants_write())
+    }
+
+    pub fn shutdown_bits(&self) -> u32 {
+        self.shutdown_bits
+    }
+
+    pub fn set_shutdown_bits(&mut self, bits: u32) {
+        self.shutdown_bits = bits & (shutdown::SENT | shutdown::RECEIVED);
+    }
+
+    pub fn state_string(&self) -> &'static str {
+        match (&self.tls, &self.fatal) {
+            (_, Some(_)) => "error",
+            (None, _) => "before SSL initialization",
+            (Some(t), _) if t.is_handshaking() => match self.role() {
+                Some(Role::Server) => "SSLv3/TLS read client hello",
+                _ => "SSLv3/TLS write client hello",
+            },
+            (Some(_), _) => "SSL negotiation finished successfully",
+        }
+    }
+
+    pub fn is_session_reused(&self) -> bool {
+        self.tls.as_ref().and_then(|t| t.handshake_kind()) == Some(HandshakeKind::Resumed)
+    }
+
+    pub fn host_name(&self) -> Option<&str> {
+        self.host.as_ref().map(|(s, _)| s.as_str())
+    }
+
+    /// The SNI the client sent (server side), or the name set (client side).
+    pub fn server_name(&self) -> Option<String> {
+        match &self.tls {
+            Some(rustls::Connection::Server(s)) => s.server_name().map(str::to_string),
+            _ => self.host.as_ref().map(|(s, _)| s.clone()),
+        }
+    }
+
+    pub fn peer_certificates(&self) -> Option<&[CertificateDer<'static>]> {
+        self.tls.as_ref().and_then(|t| t.peer_certificates())
+    }
+
+    /// As OpenSSL: the leaf is part of the chain on the client side, not on the server side.
+    pub fn peer_cert_chain(&self) -> Option<Vec<CertificateDer<'static>>> {
+        let certs = self.peer_certificates()?;
+        Some(match self.role() {
+            Some(Role::Server) => certs.get(1..).unwrap_or_default().to_vec(),
+            _ => certs.to_vec(),
+        })
+    }
+
+    /// The chain that verification built, leaf first, ending with the trust anchor.
+    pub fn verified_chain(&self) -> Option<Vec<CertificateDer<'static>>> {
+        let o = read_outcome(&self.outcome);
+        if o.code != Some(VerifyCode::OK) || o.verified_chain.is_empty() {
+            return None;
+        }
+        let mut chain = o.verified_chain;
+        let anchor = chain
+            .last()
+            .and_then(|top| X509::from_der(top.as_ref()).ok())
+            .filter(|top| !top.is_self_issued())
+            .and_then(|top| {
+                let issuer = top.issuer().der;
+                self.settings
+                    .trust
+                    .anchors
+                    .iter()
+                    .find(|a| X509::from_der(a.as_ref()).is_ok_and(|a| a.subject().der == issuer))
+            })
+            .cloned();
+        chain.extend(anchor);
+        Some(chain)
+    }
+
+    pub fn own_certificate(&self) -> Option<&CertificateDer<'static>> {
+        self.settings.chain.first()
+    }
+
+    pub fn verify_result(&self) -> i32 {
+        read_outcome(&self.outcome).code.unwrap_or(VerifyCode::OK).0
+    }
+
+    fn suite(&self) -> Option<rustls::SupportedCipherSuite> {
+        self.tls
+            .as_ref()
+            .filter(|t| !t.is_handshaking())
+            .and_then(|t| t.negotiated_cipher_suite())
+    }
+
+    pub fn cipher_name(&self) -> Option<String> {
+        self.suite().map(|s| cipher_list::openssl_name(s.suite()))
+    }
+
+    pub fn cipher_bits(&self) -> Option<u32> {
+        self.suite().map(|s| cipher_list::bits(s.suite()))
+    }
+
+    pub fn protocol_version(&self) -> Option<u16> {
+        let v = self
+            .tls
+            .as_ref()
+            .filter(|t| !t.is_handshaking())?
+            .protocol_version()?;
+        Some(u16::from(v))
+    }
+
+    pub fn protocol_version_name(&self) -> &'static str {
+        match self.protocol_version() {
+            Some(0x0304) => "TLSv1.3",
+            Some(0x0303) => "TLSv1.2",
+            _ => "Unknown",
+        }
+    }
+
+    /// `SSL_CIPHER_get_version`: the protocol the suite belongs to.
+    pub fn cipher_version(&self) -> Option<&'static str> {
+        self.suite().map(|s| match s {
+            rustls::SupportedCipherSuite::Tls13(_) => "TLSv1.3",
+            rustls::SupportedCipherSuite::Tls12(_) => "TLSv1.2",
+        })
+    }
+
+    pub fn cipher_list(&self) -> Vec<String> {
+        let mut suites = self
+            .settings
+            .tls13_suites
+            .clone()
+            .unwrap_or_else(cipher_list::default_tls13);
+        suites.extend(
+            self.settings
+                .tls12_suites
+                .clone()
+                .unwrap_or_else(cipher_list::default_tls12),
+        );
+        cipher_list::cipher_list_names(&suites)
+    }
+
+    pub fn group_name(&self) -> Option<String> {
+        let t = self.tls.as_ref().filter(|t| !t.is_handshaking())?;
+        t.negotiated_key_exchange_group()
+            .map(|g| cipher_list::group_name(g.name()))
+    }
+
+    pub fn alpn_protocol(&self) -> Vec<u8> {
+        self.tls
+            .as_ref()
+            .and_then(|t| t.alpn_protocol())
+            .map(<[u8]>::to_vec)
+            .unwrap_or_default()
+    }
+
+    pub fn export_keying_material(
+        &self,
+        label: &[u8],
+        length: usize,
+        context: Option<&[u8]>,
+    ) -> Result<Vec<u8>> {
+        /// RFC 5705 puts no bound, but an exporter longer than this is a bug, not a need.
+        const MAX_EXPORT: usize = 16 * 1024;
+        if length == 0 || length > MAX_EXPORT {
+            return Err(Error::Range(format!(
+                "keying material length must be 1 to {MAX_EXPORT}"
+            )));
+        }
+        let tls = self
+            .tls
+            .as_ref()
+            .filter(|t| !t.is_handshaking())
+            .ok_or_else(|| Error::ssl("handshake not complete: no keying material yet"))?;
+        tls.export_keying_material(vec![0u8; length], label, context)
+            .map_err(Error::Tls)
+    }
+}
+
+/// Moves all the plaintext rustls holds into `out`, noting close_notify and truncation.
+fn drain_plaintext(
+    tls: &mut rustls::Connection,
+    out: &mut VecDeque<u8>,
+    bits: &mut u32,
+    truncated: &mut bool,
+) {
+    let mut buf = [0u8; 4096];
+    loop {
+        match tls.reader().read(&mut buf) {
+            Ok(0) => {
+                *bits |= shutdown::RECEIVED;
+                return;
+            }
+            Ok(n) => out.extend(buf.get(..n).unwrap_or_default()),
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                *truncated = true;
+                return;
+            }
+            Err(_) => return,
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! The one error type of the core, and the OpenSSL-shaped `[lib, func, reason]` triples that
+//! pyOpenSSL users match on. The binding maps each variant to a JS class in `wasm/errors.rs`.
+
+use std::fmt;
+
+use crate::ssl::verify_code::VerifyCode;
+
+/// Everything that can go wrong in the core. Caller mistakes (`Type`, `Range`), peer and
+/// protocol faults (`Tls`, `Verify`), transport conditions (`Want*`, `SysCall`, `ZeroReturn`)
+/// and unsupported features are separate variants, so the JS class is chosen in one place.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Error {
+    /// More ciphertext from the peer is needed than is buffered.
+    WantRead,
+    /// The transport would not take the outgoing bytes now.
+    WantWrite,
+    /// The peer closed the TLS session cleanly (close_notify received).
+    ZeroReturn,
+    /// The transport failed, or ended without close_notify (`errno` −1).
+    SysCall { errno: i32, errstr: String },
+    /// A TLS failure reported by rustls (bad record, alert received, …).
+    Tls(rustls::Error),
+    /// Certificate verification failed; `code` is OpenSSL's `X509_V_ERR_*` number.
+    Verify { code: VerifyCode, detail: String },
+    /// A protocol version rustls does not speak (SSLv2 … TLS 1.1).
+    UnsupportedProtocol,
+    /// A cipher string that selects nothing rustls offers.
+    NoCipherMatch,
+    /// An OpenSSL-style failure of a setter or loader: `lib` and `reason` as OpenSSL words them.
+    Ssl { lib: &'static str, reason: String },
+    /// A pyOpenSSL feature that cannot exist on rustls.
+    NotSupported(&'static str),
+    /// A user callback threw; the binding rethrows the very object it threw.
+    CallbackFailed,
+    /// An argument of the wrong kind (a JS `TypeError`).
+    Type(String),
+    /// An argument of the right kind but out of range (a JS `RangeError`).
+    Range(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+pub const LIB_SSL: &str = "SSL routines";
+pub const LIB_PEM: &str = "PEM routines";
+pub const LIB_X509: &str = "x509 certificate routines";
+pub const LIB_SYS: &str = "system library";
+
+impl Error {
+    pub fn ssl(reason: impl Into<String>) -> Self {
+        Error::Ssl {
+            lib: LIB_SSL,
+            reason: reason.into(),
+        }
+    }
+
+    pub fn pem(reason: impl Into<String>) -> Self {
+        Error::Ssl {
+            lib: LIB_PEM,
+            reason: reason.into(),
+        }
+    }
+
+    pub fn x509(reason: impl Into<String>) -> Self {
+        Error::Ssl {
+            lib: LIB_X509,
+            reason: reason.into(),
+        }
+    }
+
+    pub fn unexpected_eof() -> Self {
+        Error::SysCall {
+            errno: -1,
+            errstr: "Unexpected EOF".into(),
+        }
+    }
+
+    /// pyOpenSSL's error-queue shape: `[(lib, func, reason)]`; `func` is empty on OpenSSL 3.
+    pub fn errors(&self) -> Vec<(String, String, String)> {
+        let one = |lib: &str, reason: String| vec![(lib.to_string(), String::new(), reason)];
+        match self {
+            Error::WantRead | Error::WantWrite | Error::ZeroReturn | Error::CallbackFailed => Vec::new(),
+            Error::SysCall { errstr, .. } => one(LIB_SYS, errstr.clone()),
+            Error::Ssl { lib, reason } => one(lib, reason.clone()),
+            Error::Type(m) | Error::Range(m) => one(LIB_SSL, m.clone()),
+            _ => one(LIB_SSL, self.to_string()),
+        }
+    }
+
+    /// Fatal errors poison the connection: every later operation reports the same one.
+    pub fn is_fatal(&self) -> bool {
+        matches!(self, Error::Tls(_) | Error::Verify { .. } | Error::CallbackFailed)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::WantRead => f.write_str("want read"),
+            Error::WantWrite => f.write_str("want write"),
+            Error::ZeroReturn => f.write_str("the peer closed the TLS session (close_notify)"),
+            Error::SysCall { errstr, .. } => f.write_str(errstr),
+            Error::Tls(e) => f.write_str(&tls_reason(e)),
+            Error::Verify { code, detail } => {
+                write!(f, "certificate verify failed: {}", code.reason())?;
+                if !detail.is_empty() {
+                    write!(f, " ({detail})")?;
+                }
+                Ok(())
+            }
+            Error::UnsupportedProtocol => f.write_str("unsupported protocol"),
+            Error::NoCipherMatch => f.write_str("no cipher match"),
+            Error::Ssl { reason, .. } => f.write_str(reason),
+            Error::NotSupported(what) => write!(f, "{what} is not supported"),
+            Error::CallbackFailed => f.write_str("a callback failed"),
+            Error::Type(m) | Error::Range(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<rustls::Error> for Error {
+    fn from(e: rustls::Error) -> Self {
+        Error::Tls(e)
+    }
+}
+
+/// OpenSSL's wording for the failures people search for, with rustls's own text after it.
+fn tls_reason(e: &rustls::Error) -> String {
+    use rustls::{AlertDescription as A, Error as E, PeerIncompatible as PI};
+    let openssl = match e {
+        E::AlertReceived(a) => {
+            let name = match a {
+                A::HandshakeFailure => "sslv3 alert handshake failure",
+                A::BadCertificate => "sslv3 alert bad certificate",
+                A::CertificateUnknown => "sslv3 alert certificate unknown",
+                A::CertificateExpired => "sslv3 alert certificate expired",
+                A::UnknownCA => "tlsv1 alert unknown ca",
+                A::DecryptError => "tlsv1 alert decrypt error",
+                A::ProtocolVersion => "tlsv1 alert protocol version",
+                A::InternalError => "tlsv1 alert internal error",
+                A::NoApplicationProtocol => "tlsv1 alert no application protocol",
+                A::CertificateRequired => "tlsv13 alert certificate required",
+                A::UnrecognisedName => "tlsv1 unrecognized name",
+                A::DecodeError => "tlsv1 alert decode error",
+                A::IllegalParameter => "sslv3 alert illegal parameter",
+                _ => "alert received",
+            };
+            return format!("{name} (peer sent {a:?})");
+        }
+        E::InvalidMessage(_) | E::InappropriateMessage { .. } => "wrong version number or malformed record",
+        E::DecryptError => "decryption failed or bad record mac",
+        E::PeerIncompatible(
+            PI::Tls12NotOffered | PI::Tls13RequiredForQuic | PI::SupportedVersionsExtensionRequired,
+        ) => "unsupported protocol",
+        E::PeerIncompatible(PI::NoCipherSuitesInCommon) => "no shared cipher",
+        E::PeerIncompatible(_) => "handshake failure",
+        E::NoApplicationProtocol => "no application protocol",
+        E::NoCertificatesPresented => "peer did not return a certificate",
+        E::InvalidCertificate(_) => "certificate verify failed",
+        E::PeerMisbehaved(_) => "peer misbehaved",
+        _ => "tls error",
+    };
+    format!("{openssl}: {e}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn triples_use_openssl_libs() {
+        assert_eq!(
+            Error::NoCipherMatch.errors(),
+            vec![("SSL routines".into(), String::new(), "no cipher match".into())]
+        );
+        assert_eq!(Error::unexpected_eof().errors()[0].0, "system library");
+        assert!(Error::WantRead.errors().is_empty());
+    }
+
+    #[test]
+    fn verify_reason_names_the_cause() {
+        let e = Error::Verify {
+            code: VerifyCode::ERR_CERT_HAS_EXPIRED,
+            detail: String::new(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "certificate verify failed: certificate has expired"
+        );
+    }
+
+    #[test]
+    fn alerts_read_like_openssl() {
+        let e = Error::Tls(rustls::Error::AlertReceived(rustls::AlertDescription::UnknownCA));
+        assert!(e.to_string().starts_with("tlsv1 alert unknown ca"));
+        assert!(e.is_fatal());
+    }
+}

@@ -1,0 +1,21 @@
+//! The pure-Rust core: everything pyOpenSSL's `SSL` module does, expressed over rustls, with
+//! no dependency on wasm-bindgen so that `cargo test` exercises it natively.
+#![forbid(unsafe_code)]
+
+pub mod cipher_list;
+mod config;
+pub mod connection;
+pub mod constants;
+pub mod context;
+pub mod error;
+pub mod pem;
+pub mod pkey;
+pub mod roots;
+pub mod verify;
+pub mod verify_code;
+pub mod x509;
+
+pub use connection::Connection;
+pub use context::Context;
+pub use error::{Error, Result};
+pub use verify_code::VerifyCode;
