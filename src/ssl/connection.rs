@@ -591,3 +591,128 @@ fn drain_plaintext(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ssl::constants::{method, op};
+    use crate::ssl::context::Context;
+    use crate::ssl::pem;
+
+    const CHAIN: &[u8] = include_bytes!("../../js-tests/fixtures/server-ecdsa-chain.pem");
+    const KEY: &[u8] = include_bytes!("../../js-tests/fixtures/server-ecdsa.key");
+    const CA: &[u8] = include_bytes!("../../js-tests/fixtures/ca.pem");
+    const EXPIRED_CHAIN: &[u8] = include_bytes!("../../js-tests/fixtures/expired-chain.pem");
+    const EXPIRED_KEY: &[u8] = include_bytes!("../../js-tests/fixtures/expired.key");
+
+    fn server_with(chain: &[u8], key: &[u8]) -> Connection {
+        let mut ctx = Context::new(method::TLS_SERVER).unwrap();
+        ctx.settings
+            .set_certificate_chain(pem::certificates(chain).unwrap())
+            .unwrap();
+        ctx.settings
+            .set_private_key(PKey::from_pem(key, None).unwrap())
+            .unwrap();
+        Connection::new(ctx.snapshot())
+    }
+
+    fn client(options: u32) -> Connection {
+        let mut ctx = Context::new(method::TLS_CLIENT).unwrap();
+        ctx.load_verify_data(CA).unwrap();
+        ctx.set_options(options);
+        let mut c = Connection::new(ctx.snapshot());
+        c.set_host_name("localhost").unwrap();
+        c
+    }
+
+    fn pump(from: &mut Connection, to: &mut Connection) {
+        while let Ok(out) = from.bio_read(usize::MAX) {
+            to.bio_write(&out);
+        }
+    }
+
+    fn handshake(c: &mut Connection, s: &mut Connection) -> Result<()> {
+        for _ in 0..10 {
+            let rc = c.do_handshake();
+            pump(c, s);
+            let rs = s.do_handshake();
+            pump(s, c);
+            match (rc, rs) {
+                (Ok(()), Ok(())) => return Ok(()),
+                (Err(e), _) | (_, Err(e)) if e != Error::WantRead => return Err(e),
+                _ => {}
+            }
+        }
+        Err(Error::WantRead)
+    }
+
+    #[test]
+    fn handshake_data_and_two_step_shutdown() {
+        let (mut c, mut s) = (client(0), server_with(CHAIN, KEY));
+        handshake(&mut c, &mut s).unwrap();
+        assert_eq!(c.protocol_version_name(), "TLSv1.3");
+        assert_eq!(c.verify_result(), 0);
+        assert_eq!(s.server_name().as_deref(), Some("localhost"));
+
+        assert_eq!(c.write(&[7u8; 40_000]).unwrap(), MAX_RECORD_PLAINTEXT);
+        pump(&mut c, &mut s);
+        assert_eq!(s.read(10, true).unwrap(), vec![7u8; 10]);
+        assert_eq!(s.pending(), MAX_RECORD_PLAINTEXT);
+        assert_eq!(s.read(usize::MAX, false).unwrap().len(), MAX_RECORD_PLAINTEXT);
+        assert_eq!(s.read(10, false), Err(Error::WantRead));
+
+        assert!(!c.shutdown().unwrap());
+        pump(&mut c, &mut s);
+        assert_eq!(s.read(10, false), Err(Error::ZeroReturn));
+        assert!(s.shutdown().unwrap());
+        pump(&mut s, &mut c);
+        assert!(c.shutdown().unwrap());
+        assert_eq!(c.shutdown_bits(), shutdown::SENT | shutdown::RECEIVED);
+    }
+
+    #[test]
+    fn eof_without_close_notify() {
+        for (options, expected) in [
+            (0, Error::unexpected_eof()),
+            (op::IGNORE_UNEXPECTED_EOF, Error::ZeroReturn),
+        ] {
+            let (mut c, mut s) = (client(options), server_with(CHAIN, KEY));
+            handshake(&mut c, &mut s).unwrap();
+            c.bio_shutdown();
+            assert_eq!(c.read(10, false), Err(expected));
+        }
+        // Before the handshake, EOF is never a clean close.
+        let mut c = client(op::IGNORE_UNEXPECTED_EOF);
+        c.bio_shutdown();
+        assert_eq!(c.read(10, false), Err(Error::unexpected_eof()));
+    }
+
+    #[test]
+    fn expired_certificate_is_code_10_and_sticky() {
+        let (mut c, mut s) = (client(0), server_with(EXPIRED_CHAIN, EXPIRED_KEY));
+        let err = handshake(&mut c, &mut s).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Verify {
+                    code: VerifyCode::ERR_CERT_HAS_EXPIRED,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert_eq!(c.verify_result(), 10);
+        assert_eq!(c.do_handshake(), Err(err.clone()));
+        assert_eq!(c.read(1, false), Err(err));
+    }
+
+    #[test]
+    fn garbage_is_a_fatal_error_with_an_alert() {
+        let mut s = server_with(CHAIN, KEY);
+        s.bio_write(b"GET / HTTP/1.1\r\n\r\n");
+        let err = s.do_handshake().unwrap_err();
+        assert!(err.is_fatal(), "{err:?}");
+        assert_eq!(s.do_handshake(), Err(err));
+        assert!(s.bio_read(100).is_ok(), "an alert for the peer");
+    }
+}

@@ -222,7 +222,6 @@ fn map_webpki_error(
             match presented.last() {
                 Some(c) if self_issued(c) && top == 0 => (VerifyCode::ERR_DEPTH_ZERO_SELF_SIGNED_CERT, 0),
                 Some(c) if self_issued(c) => (VerifyCode::ERR_SELF_SIGNED_CERT_IN_CHAIN, depth),
-                _ if top == 0 => (VerifyCode::ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE, 0),
                 _ => (VerifyCode::ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY, depth),
             }
         }
