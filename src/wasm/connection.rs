@@ -1,0 +1,714 @@
+//! `Connection` for JS. Synchronous methods convert and call the core; the promise methods
+//! run the core operation, and in transport mode pump ciphertext through the JS transport
+//! until the operation completes or the transport says "not now" (Want*).
+//!
+//! State sits behind `Rc` so each promise owns what it needs; no borrow of the core is held
+//! across an `await` or a call into JS, which keeps one connection full duplex.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use js_sys::{Promise, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use crate::ssl::constants::{shutdown as shutdown_bits, MSG_PEEK};
+use crate::ssl::x509::X509 as CoreX509;
+use crate::ssl::{self, Error};
+use crate::wasm::context::{self, certificate_arg, SharedContext};
+use crate::wasm::convert;
+use crate::wasm::errors::{to_js, JsResult};
+use crate::wasm::lock::AsyncLock;
+use crate::wasm::transport::{busy, Transport};
+use crate::wasm::x509::X509;
+
+struct State {
+    core: RefCell<ssl::Connection>,
+    context: RefCell<(SharedContext, JsValue)>,
+    transport: Option<Transport>,
+    app_data: RefCell<JsValue>,
+    /// Keeps reads (and handshakes, which read) in call order.
+    read_lock: AsyncLock,
+    /// Keeps writes in call order, so each `sendall` arrives whole.
+    write_lock: AsyncLock,
+    /// Bytes a `send` took before the transport would block: the retry with the same data
+    /// resolves with this count instead of encrypting the data again.
+    send_taken: Cell<Option<usize>>,
+    /// How far a `sendall` that hit "would block" got, for the retry to resume from.
+    sendall_done: Cell<Option<(usize, usize)>>,
+}
+
+#[wasm_bindgen]
+pub struct Connection {
+    state: Rc<State>,
+}
+
+/// Runs `op` on the core; in transport mode, flushes and receives until it stops wanting
+/// input. The result's error is already a JS value.
+async fn drive<T>(state: &State, op: impl FnMut(&mut ssl::Connection) -> ssl::Result<T>) -> JsResult<T> {
+    let v = drive_unflushed(state, op).await?;
+    flush(state).await?;
+    Ok(v)
+}
+
+async fn flush(state: &State) -> JsResult<()> {
+    match &state.transport {
+        Some(t) => t.flush(&state.core).await,
+        None => Ok(()),
+    }
+}
+
+/// `drive` without the final flush, for callers that must know whether the operation
+/// itself succeeded before the transport refused its output.
+async fn drive_unflushed<T>(
+    state: &State,
+    mut op: impl FnMut(&mut ssl::Connection) -> ssl::Result<T>,
+) -> JsResult<T> {
+    loop {
+        let result = {
+            let mut core = state.core.try_borrow_mut().map_err(|_| busy())?;
+            op(&mut core)
+        };
+        let Some(transport) = &state.transport else {
+            return result.map_err(to_js);
+        };
+        match result {
+            Err(Error::WantRead) => {
+                transport.flush(&state.core).await?;
+                if !transport.fill(&state.core).await? {
+                    return Err(to_js(Error::WantRead));
+                }
+            }
+            Err(e) => {
+                // The alert for the peer goes out before the error does; if that fails too,
+                // the first error is the one worth reporting.
+                let _ = transport.flush(&state.core).await;
+                return Err(to_js(e));
+            }
+            Ok(v) => return Ok(v),
+        }
+    }
+}
+
+fn promise<F>(f: F) -> Promise
+where
+    F: std::future::Future<Output = JsResult<JsValue>> + 'static,
+{
+    future_to_promise(f)
+}
+
+impl Connection {
+    fn core(&self) -> JsResult<std::cell::RefMut<'_, ssl::Connection>> {
+        self.state.core.try_borrow_mut().map_err(|_| busy())
+    }
+
+    fn core_ref(&self) -> JsResult<std::cell::Ref<'_, ssl::Connection>> {
+        self.state.core.try_borrow().map_err(|_| busy())
+    }
+
+    fn memory_bio(&self) -> JsResult<std::cell::RefMut<'_, ssl::Connection>> {
+        if self.state.transport.is_some() {
+            return Err(to_js(Error::Type(
+                "this Connection has a transport; bioRead/bioWrite/bioShutdown are for memory-BIO connections (transport null)".into(),
+            )));
+        }
+        self.core()
+    }
+}
+
+fn to_x509(der: &rustls_pki_types::CertificateDer<'_>) -> Option<X509> {
+    CoreX509::from_der(der.as_ref()).ok().map(X509::from)
+}
+
+fn x509_array(certs: Vec<rustls_pki_types::CertificateDer<'static>>) -> JsValue {
+    certs
+        .iter()
+        .filter_map(to_x509)
+        .map(JsValue::from)
+        .collect::<js_sys::Array>()
+        .into()
+}
+
+#[wasm_bindgen]
+impl Connection {
+    #[wasm_bindgen(constructor)]
+    pub fn new(context: JsValue, transport: JsValue) -> JsResult<Connection> {
+        let shared = context::lookup(&context).map_err(to_js)?;
+        let transport = if convert::is_absent(&transport) {
+            None
+        } else {
+            Some(Transport::from_js(&transport).map_err(to_js)?)
+        };
+        let settings = shared
+            .try_borrow()
+            .map_err(|_| to_js(Error::ssl("context is busy")))?
+            .snapshot();
+        Ok(Connection {
+            state: Rc::new(State {
+                core: RefCell::new(ssl::Connection::new(settings)),
+                context: RefCell::new((shared, context)),
+                transport,
+                app_data: RefCell::new(JsValue::NULL),
+                read_lock: AsyncLock::default(),
+                write_lock: AsyncLock::default(),
+                send_taken: Cell::new(None),
+                sendall_done: Cell::new(None),
+            }),
+        })
+    }
+
+    // ---- roles and settings ----
+
+    #[wasm_bindgen(js_name = setConnectState)]
+    pub fn set_connect_state(&self) -> JsResult<()> {
+        self.core()?.set_connect_state();
+        Ok(())
+    }
+
+    #[wasm_bindgen(js_name = setAcceptState)]
+    pub fn set_accept_state(&self) -> JsResult<()> {
+        self.core()?.set_accept_state();
+        Ok(())
+    }
+
+    #[wasm_bindgen(js_name = setTlsextHostName)]
+    pub fn set_tlsext_host_name(&self, name: JsValue) -> JsResult<()> {
+        let name = convert::string(&name, "name").map_err(to_js)?;
+        self.core()?.set_host_name(&name).map_err(to_js)
+    }
+
+    #[wasm_bindgen(js_name = getServername)]
+    pub fn get_servername(&self) -> JsResult<JsValue> {
+        Ok(nullable(self.core_ref()?.server_name()))
+    }
+
+    #[wasm_bindgen(js_name = setAlpnProtos)]
+    pub fn set_alpn_protos(&self, protos: JsValue) -> JsResult<()> {
+        let protos = convert::byte_list(&protos, "protos").map_err(to_js)?;
+        self.core()?.settings_mut().set_alpn_protos(protos).map_err(to_js)
+    }
+
+    #[wasm_bindgen(js_name = setVerify)]
+    pub fn set_verify(&self, mode: JsValue, callback: JsValue) -> JsResult<()> {
+        let mode = convert::uint(&mode, "mode").map_err(to_js)?;
+        if !convert::is_absent(&callback) {
+            convert::function(&callback, "callback").map_err(to_js)?;
+            return Err(to_js(Error::NotSupported(
+                "a verify callback (use getVerifyResult() after the handshake)",
+            )));
+        }
+        self.core()?.settings_mut().set_verify(mode).map_err(to_js)
+    }
+
+    #[wasm_bindgen(js_name = getVerifyMode)]
+    pub fn get_verify_mode(&self) -> JsResult<u32> {
+        Ok(self.core_ref()?.settings().reported_verify_mode())
+    }
+
+    #[wasm_bindgen(js_name = useCertificate)]
+    pub fn use_certificate(&self, cert: JsValue) -> JsResult<()> {
+        let cert = certificate_arg(&cert, "cert").map_err(to_js)?;
+        self.core()?.use_certificate(cert).map_err(to_js)
+    }
+
+    #[wasm_bindgen(js_name = usePrivateKey)]
+    pub fn use_private_key(&self, key: JsValue) -> JsResult<()> {
+        let der = match convert::der_via_method(&key) {
+            Some(der) => der,
+            None => convert::bytes(&key, "key").map_err(to_js)?,
+        };
+        let key = if ssl::pem::looks_like_pem(&der) {
+            ssl::pkey::PKey::from_pem(&der, None)
+        } else {
+            ssl::pkey::PKey::from_der(&der)
+        }
+        .map_err(to_js)?;
+        self.core()?.use_private_key(key).map_err(to_js)
+    }
+
+    #[wasm_bindgen(js_name = setContext)]
+    pub fn set_context(&self, context: JsValue) -> JsResult<()> {
+        let shared = context::lookup(&context).map_err(to_js)?;
+        let settings = shared
+            .try_borrow()
+            .map_err(|_| to_js(Error::ssl("context is busy")))?
+            .snapshot();
+        self.core()?.replace_settings(settings);
+        *self.state.context.borrow_mut() = (shared, context);
+        Ok(())
+    }
+
+    #[wasm_bindgen(js_name = getContext)]
+    pub fn get_context(&self) -> JsValue {
+        self.state.context.borrow().1.clone()
+    }
+
+    #[wasm_bindgen(js_name = setAppData)]
+    pub fn set_app_data(&self, data: JsValue) {
+        *self.state.app_data.borrow_mut() = data;
+    }
+
+    #[wasm_bindgen(js_name = getAppData)]
+    pub fn get_app_data(&self) -> JsValue {
+        self.state.app_data.borrow().clone()
+    }
+
+    #[wasm_bindgen(js_name = setShutdown)]
+    pub fn set_shutdown(&self, bits: JsValue) -> JsResult<()> {
+        let bits = convert::uint(&bits, "state").map_err(to_js)?;
+        self.core()?.set_shutdown_bits(bits);
+        Ok(())
+    }
+
+    #[wasm_bindgen(js_name = getShutdown)]
+    pub fn get_shutdown(&self) -> JsResult<u32> {
+        Ok(self.core_ref()?.shutdown_bits())
+    }
+
+    // ---- promise operations ----
+
+    #[wasm_bindgen(js_name = doHandshake)]
+    pub fn do_handshake(&self) -> Promise {
+        let state = self.state.clone();
+        promise(async move {
+            let _turn = state.read_lock.acquire().await;
+            drive(&state, |c| c.do_handshake()).await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Encrypts at most one record (16 KiB) of `data`; resolves with how much it took.
+    pub fn send(&self, data: JsValue, _flags: JsValue) -> Promise {
+        let state = self.state.clone();
+        promise(async move {
+            let data = convert::bytes(&data, "data").map_err(to_js)?;
+            let _turn = state.write_lock.acquire().await;
+            let n = send_one(&state, &data).await?;
+            Ok(JsValue::from(n as f64))
+        })
+    }
+
+    pub fn write(&self, data: JsValue, flags: JsValue) -> Promise {
+        self.send(data, flags)
+    }
+
+    pub fn sendall(&self, data: JsValue, _flags: JsValue) -> Promise {
+        let state = self.state.clone();
+        promise(async move {
+            let data = convert::bytes(&data, "data").map_err(to_js)?;
+            let _turn = state.write_lock.acquire().await;
+            let mut offset = match state.sendall_done.take() {
+                Some((len, done)) if len == data.len() => done,
+                _ => 0,
+            };
+            while offset < data.len() {
+                match send_one(&state, data.get(offset..).unwrap_or_default()).await {
+                    Ok(n) => offset += n,
+                    Err(e) => {
+                        state.sendall_done.set(Some((data.len(), offset)));
+                        return Err(e);
+                    }
+                }
+            }
+            Ok(JsValue::from(data.len() as f64))
+        })
+    }
+
+    pub fn recv(&self, bufsiz: JsValue, flags: JsValue) -> Promise {
+        let state = self.state.clone();
+        promise(async move {
+            let max = convert::size(&bufsiz, "bufsiz").map_err(to_js)?;
+            let peek = peek_flag(&flags).map_err(to_js)?;
+            let _turn = state.read_lock.acquire().await;
+            let data = drive(&state, |c| c.read(max, peek)).await?;
+            Ok(Uint8Array::from(data.as_slice()).into())
+        })
+    }
+
+    pub fn read(&self, bufsiz: JsValue, flags: JsValue) -> Promise {
+        self.recv(bufsiz, flags)
+    }
+
+    #[wasm_bindgen(js_name = recvInto)]
+    pub fn recv_into(&self, buffer: JsValue, nbytes: JsValue, flags: JsValue) -> Promise {
+        let state = self.state.clone();
+        promise(async move {
+            let Some(buffer) = buffer.dyn_ref::<Uint8Array>().cloned() else {
+                return Err(to_js(Error::Type("buffer must be a Uint8Array".into())));
+            };
+            let capacity = buffer.length() as usize;
+            let max = convert::optional_size(&nbytes, "nbytes")
+                .map_err(to_js)?
+                .map_or(capacity, |n| n.min(capacity));
+            let peek = peek_flag(&flags).map_err(to_js)?;
+            let _turn = state.read_lock.acquire().await;
+            let data = drive(&state, |c| c.read(max, peek)).await?;
+            buffer.subarray(0, data.len() as u32).copy_from(&data);
+            Ok(JsValue::from(data.len() as f64))
+        })
+    }
+
+    pub fn shutdown(&self) -> Promise {
+        let state = self.state.clone();
+        promise(async move {
+            let _turn = state.read_lock.acquire().await;
+            let first = {
+                let core = state.core.try_borrow().map_err(|_| busy())?;
+                core.shutdown_bits() & shutdown_bits::SENT == 0
+            };
+            let done = if first {
+                // The first call only sends close_notify, as SSL_shutdown: it never waits.
+                let done = state
+                    .core
+                    .try_borrow_mut()
+                    .map_err(|_| busy())?
+                    .shutdown()
+                    .map_err(to_js)?;
+                flush(&state).await?;
+                done
+            } else {
+                drive(&state, |c| c.shutdown()).await?
+            };
+            Ok(JsValue::from(done))
+        })
+    }
+
+    // ---- memory BIO ----
+
+    #[wasm_bindgen(js_name = bioWrite)]
+    pub fn bio_write(&self, data: JsValue) -> JsResult<f64> {
+        let data = convert::bytes(&data, "data").map_err(to_js)?;
+        Ok(self.memory_bio()?.bio_write(&data) as f64)
+    }
+
+    #[wasm_bindgen(js_name = bioRead)]
+    pub fn bio_read(&self, bufsiz: JsValue) -> JsResult<Uint8Array> {
+        let max = convert::size(&bufsiz, "bufsiz").map_err(to_js)?;
+        let data = self.memory_bio()?.bio_read(max).map_err(to_js)?;
+        Ok(Uint8Array::from(data.as_slice()))
+    }
+
+    #[wasm_bindgen(js_name = bioShutdown)]
+    pub fn bio_shutdown(&self) -> JsResult<()> {
+        self.memory_bio()?.bio_shutdown();
+        Ok(())
+    }
+
+    // ---- state ----
+
+    pub fn pending(&self) -> JsResult<f64> {
+        Ok(self.core_ref()?.pending() as f64)
+    }
+
+    #[wasm_bindgen(js_name = wantRead)]
+    pub fn want_read(&self) -> JsResult<bool> {
+        Ok(self.core_ref()?.want_read())
+    }
+
+    #[wasm_bindgen(js_name = wantWrite)]
+    pub fn want_write(&self) -> JsResult<bool> {
+        Ok(self.core_ref()?.want_write())
+    }
+
+    #[wasm_bindgen(js_name = getStateString)]
+    pub fn get_state_string(&self) -> JsResult<String> {
+        Ok(self.core_ref()?.state_string().to_string())
+    }
+
+    #[wasm_bindgen(js_name = isHandshakeDone)]
+    pub fn is_handshake_done(&self) -> JsResult<bool> {
+        Ok(self.core_ref()?.is_handshake_done())
+    }
+
+    #[wasm_bindgen(js_name = isSessionReused)]
+    pub fn is_session_reused(&self) -> JsResult<bool> {
+        Ok(self.core_ref()?.is_session_reused())
+    }
+
+    // ---- peer and parameters ----
+
+    #[wasm_bindgen(js_name = getPeerCertificate)]
+    pub fn get_peer_certificate(&self) -> JsResult<JsValue> {
+        Ok(nullable(
+            self.core_ref()?
+                .peer_certificates()
+                .and_then(|c| c.first())
+                .and_then(to_x509),
+        ))
+    }
+
+    #[wasm_bindgen(js_name = getPeerCertChain)]
+    pub fn get_peer_cert_chain(&self) -> JsResult<JsValue> {
+        Ok(self
+            .core_ref()?
+            .peer_cert_chain()
+            .map_or(JsValue::NULL, x509_array))
+    }
+
+    #[wasm_bindgen(js_name = getVerifiedChain)]
+    pub fn get_verified_chain(&self) -> JsResult<JsValue> {
+        Ok(self
+            .core_ref()?
+            .verified_chain()
+            .map_or(JsValue::NULL, x509_array))
+    }
+
+    #[wasm_bindgen(js_name = getCertificate)]
+    pub fn get_certificate(&self) -> JsResult<JsValue> {
+        Ok(nullable(self.core_ref()?.own_certificate().and_then(to_x509)))
+    }
+
+    #[wasm_bindgen(js_name = getVerifyResult)]
+    pub fn get_verify_result(&self) -> JsResult<i32> {
+        Ok(self.core_ref()?.verify_result())
+    }
+
+    #[wasm_bindgen(js_name = getCipherName)]
+    pub fn get_cipher_name(&self) -> JsResult<JsValue> {
+        Ok(nullable(self.core_ref()?.cipher_name()))
+    }
+
+    #[wasm_bindgen(js_name = getCipherBits)]
+    pub fn get_cipher_bits(&self) -> JsResult<JsValue> {
+        Ok(nullable(self.core_ref()?.cipher_bits()))
+    }
+
+    #[wasm_bindgen(js_name = getCipherVersion)]
+    pub fn get_cipher_version(&self) -> JsResult<JsValue> {
+        Ok(nullable(self.core_ref()?.cipher_version()))
+    }
+
+    #[wasm_bindgen(js_name = getCipherList)]
+    pub fn get_cipher_list(&self) -> JsResult<Vec<String>> {
+        Ok(self.core_ref()?.cipher_list())
+    }
+
+    #[wasm_bindgen(js_name = getProtocolVersionName)]
+    pub fn get_protocol_version_name(&self) -> JsResult<String> {
+        Ok(self.core_ref()?.protocol_version_name().to_string())
+    }
+
+    #[wasm_bindgen(js_name = getProtocolVersion)]
+    pub fn get_protocol_version(&self) -> JsResult<u32> {
+        Ok(self.core_ref()?.protocol_version().map_or(0, u32::from))
+    }
+
+    #[wasm_bindgen(js_name = getGroupName)]
+    pub fn get_group_name(&self) -> JsResult<JsValue> {
+        Ok(nullable(self.core_ref()?.group_name()))
+    }
+
+    #[wasm_bindgen(js_name = getAlpnProtoNegotiated)]
+    pub fn get_alpn_proto_negotiated(&self) -> JsResult<String> {
+        Ok(String::from_utf8_lossy(&self.core_ref()?.alpn_protocol()).into_owned())
+    }
+
+    #[wasm_bindgen(js_name = exportKeyingMaterial)]
+    pub fn export_keying_material(
+        &self,
+        label: JsValue,
+        length: JsValue,
+        context: JsValue,
+    ) -> JsResult<Uint8Array> {
+        let label = convert::bytes(&label, "label").map_err(to_js)?;
+        let length = convert::size(&length, "length").map_err(to_js)?;
+        let context = if convert::is_absent(&context) {
+            None
+        } else {
+            Some(convert::bytes(&context, "context").map_err(to_js)?)
+        };
+        let out = self
+            .core_ref()?
+            .export_keying_material(&label, length, context.as_deref())
+            .map_err(to_js)?;
+        Ok(Uint8Array::from(out.as_slice()))
+    }
+
+    #[wasm_bindgen(js_name = getClientCaList)]
+    pub fn get_client_ca_list(&self) -> JsResult<JsValue> {
+        // Server side: the names it sends. Clients do not see the received list in rustls.
+        let core = self.core_ref()?;
+        let names: js_sys::Array = core
+            .settings()
+            .client_ca_names
+            .iter()
+            .filter_map(|dn| crate::ssl::x509::X509Name::from_der(dn.as_ref()).ok())
+            .map(|n| JsValue::from(crate::wasm::x509::X509Name::from(n)))
+            .collect();
+        Ok(names.into())
+    }
+
+    // ---- what rustls cannot do: loud, not silent ----
+
+    pub fn renegotiate(&self) -> JsResult<bool> {
+        Err(to_js(Error::ssl("renegotiation is not supported")))
+    }
+
+    #[wasm_bindgen(js_name = renegotiatePending)]
+    pub fn renegotiate_pending(&self) -> bool {
+        false
+    }
+
+    #[wasm_bindgen(js_name = totalRenegotiations)]
+    pub fn total_renegotiations(&self) -> u32 {
+        0
+    }
+
+    #[wasm_bindgen(js_name = getFinished)]
+    pub fn get_finished(&self) -> JsValue {
+        JsValue::NULL
+    }
+
+    #[wasm_bindgen(js_name = getPeerFinished)]
+    pub fn get_peer_finished(&self) -> JsValue {
+        JsValue::NULL
+    }
+
+    #[wasm_bindgen(js_name = masterKey)]
+    pub fn master_key(&self) -> JsValue {
+        JsValue::NULL
+    }
+
+    #[wasm_bindgen(js_name = serverRandom)]
+    pub fn server_random(&self) -> JsValue {
+        JsValue::NULL
+    }
+
+    #[wasm_bindgen(js_name = clientRandom)]
+    pub fn client_random(&self) -> JsValue {
+        JsValue::NULL
+    }
+}
+
+/// pyOpenSSL's `None` is `null` in this API; wasm-bindgen would make an `Option` `undefined`.
+fn nullable<T: Into<JsValue>>(v: Option<T>) -> JsValue {
+    v.map_or(JsValue::NULL, Into::into)
+}
+
+fn peek_flag(flags: &JsValue) -> ssl::Result<bool> {
+    if convert::is_absent(flags) {
+        return Ok(false);
+    }
+    Ok(convert::uint(flags, "flags")? & MSG_PEEK != 0)
+}
+
+/// One `send`: encrypt at most one record, then flush. A retry after `WantWriteError` only
+/// flushes, because the data was already taken (OpenSSL's rule for non-blocking writes).
+async fn send_one(state: &State, data: &[u8]) -> JsResult<usize> {
+    let taken = match state.send_taken.take() {
+        Some(n) => n,
+        None => drive_unflushed(state, |c| c.write(data)).await?,
+    };
+    if let Err(e) = flush(state).await {
+        state.send_taken.set(Some(taken));
+        return Err(e);
+    }
+    Ok(taken)
+}
+
+#[cfg(test)]
+mod tests {
+    use js_sys::{Object, Reflect};
+    use wasm_bindgen::JsValue;
+    use wasm_bindgen_futures::JsFuture;
+    use wasm_bindgen_test::*;
+
+    use super::Connection;
+    use crate::ssl::constants::method;
+    use crate::wasm::context::Context;
+
+    const CHAIN: &[u8] = include_bytes!("../../js-tests/fixtures/server-ecdsa-chain.pem");
+    const KEY: &[u8] = include_bytes!("../../js-tests/fixtures/server-ecdsa.key");
+    const CA: &[u8] = include_bytes!("../../js-tests/fixtures/ca.pem");
+
+    fn bytes(b: &[u8]) -> JsValue {
+        js_sys::Uint8Array::from(b).into()
+    }
+
+    fn pair() -> (Connection, Connection) {
+        let server_ctx = Context::new(method::TLS_SERVER.into()).unwrap();
+        server_ctx.use_certificate_chain(bytes(CHAIN)).unwrap();
+        server_ctx.use_private_key(bytes(KEY)).unwrap();
+        let client_ctx = Context::new(method::TLS_CLIENT.into()).unwrap();
+        client_ctx
+            .load_verify_locations(JsValue::NULL, JsValue::NULL, bytes(CA))
+            .unwrap();
+        let client = Connection::new(client_ctx.into(), JsValue::NULL).unwrap();
+        client.set_tlsext_host_name("localhost".into()).unwrap();
+        let server = Connection::new(server_ctx.into(), JsValue::NULL).unwrap();
+        (client, server)
+    }
+
+    /// Moves ciphertext both ways until both handshakes resolve.
+    async fn handshake(client: &Connection, server: &Connection) {
+        for _ in 0..10 {
+            let c = JsFuture::from(client.do_handshake()).await;
+            while let Ok(out) = client.bio_read(16384.into()) {
+                server.bio_write(out.into()).unwrap();
+            }
+            let s = JsFuture::from(server.do_handshake()).await;
+            while let Ok(out) = server.bio_read(16384.into()) {
+                client.bio_write(out.into()).unwrap();
+            }
+            if c.is_ok() && s.is_ok() {
+                return;
+            }
+        }
+        panic!("handshake did not complete");
+    }
+
+    fn name(err: &JsValue) -> String {
+        Reflect::get(err, &"name".into())
+            .ok()
+            .and_then(|n| n.as_string())
+            .unwrap_or_default()
+    }
+
+    #[wasm_bindgen_test]
+    async fn memory_bio_handshake_and_data() {
+        let (client, server) = pair();
+        handshake(&client, &server).await;
+        assert_eq!(client.get_protocol_version_name().unwrap(), "TLSv1.3");
+        assert_eq!(client.get_verify_result().unwrap(), 0);
+        JsFuture::from(client.sendall("ping".into(), JsValue::UNDEFINED))
+            .await
+            .unwrap();
+        let out = client.bio_read(65536.into()).unwrap();
+        server.bio_write(out.into()).unwrap();
+        let got = JsFuture::from(server.recv(100.into(), JsValue::UNDEFINED))
+            .await
+            .unwrap();
+        assert_eq!(js_sys::Uint8Array::from(got).to_vec(), b"ping");
+    }
+
+    #[wasm_bindgen_test]
+    async fn empty_bio_is_want_read_and_bad_types_are_type_errors() {
+        let (client, _server) = pair();
+        let err = JsFuture::from(client.do_handshake()).await.unwrap_err();
+        // Without the JS entry's classes the error is a plain Error that still carries triples.
+        assert!(Reflect::has(&err, &"errors".into()).unwrap());
+        assert!(client.bio_read(10.into()).is_ok(), "the ClientHello is queued");
+        assert!(client.bio_read(10.into()).is_ok());
+        let err = client.bio_write(JsValue::from(42)).unwrap_err();
+        assert_eq!(name(&err), "TypeError");
+        let err = Connection::new(Object::new().into(), JsValue::NULL)
+            .err()
+            .unwrap();
+        assert_eq!(name(&err), "TypeError");
+    }
+
+    #[wasm_bindgen_test]
+    async fn garbage_from_the_peer_is_a_sticky_error_not_a_trap() {
+        let (_client, server) = pair();
+        server.bio_write(bytes(b"GET / HTTP/1.1\r\n\r\n")).unwrap();
+        let first = JsFuture::from(server.do_handshake()).await.unwrap_err();
+        let again = JsFuture::from(server.do_handshake()).await.unwrap_err();
+        let msg = |e: &JsValue| Reflect::get(e, &"message".into()).unwrap().as_string().unwrap();
+        assert_eq!(msg(&first), msg(&again));
+        // The alert for the peer is still there to be read.
+        assert!(server.bio_read(100.into()).is_ok());
+        // And the instance still works.
+        let (client, server) = pair();
+        handshake(&client, &server).await;
+    }
+}

@@ -1,0 +1,528 @@
+//! `Context` for JS: converts arguments and calls `ssl::Context`. Connections find a Context
+//! through a registry keyed by a hidden id, because wasm-bindgen's own class check throws a
+//! plain `Error` where API.md promises a `TypeError`.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::{Rc, Weak};
+
+use js_sys::Function;
+use wasm_bindgen::prelude::*;
+
+use crate::ssl::constants::filetype;
+use crate::ssl::pkey::PKey as CorePKey;
+use crate::ssl::x509::X509 as CoreX509;
+use crate::ssl::{self, pem, Error};
+use crate::wasm::convert;
+use crate::wasm::errors::{to_js, JsResult};
+use crate::wasm::host;
+
+pub(crate) type SharedContext = Rc<RefCell<ssl::Context>>;
+
+thread_local! {
+    static REGISTRY: RefCell<HashMap<u32, Weak<RefCell<ssl::Context>>>> = RefCell::new(HashMap::new());
+    static NEXT_ID: RefCell<u32> = const { RefCell::new(1) };
+}
+
+/// The Context behind a JS value, or a `TypeError`.
+pub(crate) fn lookup(v: &JsValue) -> ssl::Result<SharedContext> {
+    let id = if v.is_object() {
+        js_sys::Reflect::get(v, &"__rustlsSslContextId".into())
+            .ok()
+            .and_then(|id| id.as_f64())
+    } else {
+        None
+    };
+    id.and_then(|id| REGISTRY.with(|r| r.borrow().get(&(id as u32)).and_then(Weak::upgrade)))
+        .ok_or_else(|| {
+            Error::Type(format!(
+                "context must be a Context, not {}",
+                convert::type_name(v)
+            ))
+        })
+}
+
+#[wasm_bindgen]
+pub struct Context {
+    pub(crate) inner: SharedContext,
+    id: u32,
+    app_data: RefCell<JsValue>,
+    passwd: RefCell<Option<(Function, JsValue)>>,
+}
+
+impl Drop for Context {
+    fn drop(&mut self) {
+        let id = self.id;
+        let _ = REGISTRY.try_with(|r| r.borrow_mut().remove(&id));
+    }
+}
+
+/// A certificate from an `X509`, PEM text or DER bytes.
+pub(crate) fn certificate_arg(v: &JsValue, what: &str) -> ssl::Result<CoreX509> {
+    if let Some(der) = convert::der_via_method(v) {
+        return CoreX509::from_der(&der);
+    }
+    let data = convert::bytes(v, what)?;
+    if pem::looks_like_pem(&data) {
+        CoreX509::from_pem(&data)
+    } else {
+        CoreX509::from_der(&data)
+    }
+}
+
+fn file_type(v: &JsValue) -> ssl::Result<u32> {
+    if convert::is_absent(v) {
+        return Ok(filetype::PEM);
+    }
+    match convert::uint(v, "fileType")? {
+        t @ (filetype::PEM | filetype::ASN1) => Ok(t),
+        other => Err(Error::Range(format!(
+            "fileType must be FILETYPE_PEM or FILETYPE_ASN1, not {other}"
+        ))),
+    }
+}
+
+impl Context {
+    fn with<T>(&self, f: impl FnOnce(&mut ssl::Context) -> ssl::Result<T>) -> JsResult<T> {
+        let mut ctx = self
+            .inner
+            .try_borrow_mut()
+            .map_err(|_| to_js(Error::ssl("context is busy")))?;
+        f(&mut ctx).map_err(to_js)
+    }
+
+    /// A private key from a `PKey`, PEM or DER; an encrypted PEM key asks the passphrase
+    /// callback.
+    fn private_key_arg(&self, v: &JsValue) -> JsResult<CorePKey> {
+        if let Some(der) = convert::der_via_method(v) {
+            return CorePKey::from_der(&der).map_err(to_js);
+        }
+        let data = convert::bytes(v, "key").map_err(to_js)?;
+        if !pem::looks_like_pem(&data) {
+            return CorePKey::from_der(&data).map_err(to_js);
+        }
+        let passphrase = if CorePKey::is_encrypted_pem(&data) {
+            self.passphrase()?
+        } else {
+            None
+        };
+        CorePKey::from_pem(&data, passphrase.as_deref()).map_err(to_js)
+    }
+
+    fn passphrase(&self) -> JsResult<Option<Vec<u8>>> {
+        let Some((cb, userdata)) = self.passwd.borrow().clone() else {
+            return Ok(None);
+        };
+        /// OpenSSL's PEM_BUFSIZE, the maxLength pyOpenSSL's callback receives.
+        const MAX_PASSPHRASE: u32 = 1024;
+        let out = cb.call3(&JsValue::NULL, &MAX_PASSPHRASE.into(), &JsValue::FALSE, &userdata)?;
+        if out.as_string().is_none() && out.dyn_ref::<js_sys::Uint8Array>().is_none() {
+            return Err(to_js(Error::Type(
+                "the passphrase callback must return a string or a Uint8Array".into(),
+            )));
+        }
+        convert::bytes(&out, "passphrase").map(Some).map_err(to_js)
+    }
+}
+
+#[wasm_bindgen]
+impl Context {
+    #[wasm_bindgen(constructor)]
+    pub fn new(method: JsValue) -> JsResult<Context> {
+        let method = convert::uint(&method, "method").map_err(to_js)?;
+        let ctx = ssl::Context::new(method).map_err(to_js)?;
+        let inner = Rc::new(RefCell::new(ctx));
+        let id = NEXT_ID.with(|n| {
+            let mut n = n.borrow_mut();
+            let id = *n;
+            *n = n.wrapping_add(1).max(1);
+            id
+        });
+        REGISTRY.with(|r| r.borrow_mut().insert(id, Rc::downgrade(&inner)));
+        Ok(Context {
+            inner,
+            id,
+            app_data: RefCell::new(JsValue::NULL),
+            passwd: RefCell::new(None),
+        })
+    }
+
+    #[wasm_bindgen(getter = __rustlsSslContextId)]
+    pub fn registry_id(&self) -> u32 {
+        self.id
+    }
+
+    // ---- identity ----
+
+    #[wasm_bindgen(js_name = useCertificate)]
+    pub fn use_certificate(&self, cert: JsValue) -> JsResult<()> {
+        let cert = certificate_arg(&cert, "cert").map_err(to_js)?;
+        self.with(|c| c.settings.set_certificate(cert))
+    }
+
+    #[wasm_bindgen(js_name = useCertificateChain)]
+    pub fn use_certificate_chain(&self, pem_chain: JsValue) -> JsResult<()> {
+        let data = convert::bytes(&pem_chain, "chain").map_err(to_js)?;
+        let certs = pem::certificates(&data).map_err(to_js)?;
+        self.with(|c| c.settings.set_certificate_chain(certs))
+    }
+
+    #[wasm_bindgen(js_name = useCertificateFile)]
+    pub fn use_certificate_file(&self, path: JsValue, file_type: JsValue) -> JsResult<()> {
+        let path = convert::string(&path, "path").map_err(to_js)?;
+        let ft = self::file_type(&file_type).map_err(to_js)?;
+        let data = host::read_file(&path).map_err(to_js)?;
+        let cert = if ft == filetype::PEM {
+            CoreX509::from_pem(&data)
+        } else {
+            CoreX509::from_der(&data)
+        };
+        let cert = cert.map_err(to_js)?;
+        self.with(|c| c.settings.set_certificate(cert))
+    }
+
+    #[wasm_bindgen(js_name = useCertificateChainFile)]
+    pub fn use_certificate_chain_file(&self, path: JsValue) -> JsResult<()> {
+        let path = convert::string(&path, "path").map_err(to_js)?;
+        let data = host::read_file(&path).map_err(to_js)?;
+        let certs = pem::certificates(&data).map_err(to_js)?;
+        self.with(|c| c.settings.set_certificate_chain(certs))
+    }
+
+    #[wasm_bindgen(js_name = addExtraChainCert)]
+    pub fn add_extra_chain_cert(&self, cert: JsValue) -> JsResult<()> {
+        let cert = certificate_arg(&cert, "cert").map_err(to_js)?;
+        self.with(|c| c.settings.add_extra_chain_cert(cert))
+    }
+
+    #[wasm_bindgen(js_name = usePrivateKey)]
+    pub fn use_private_key(&self, key: JsValue) -> JsResult<()> {
+        let key = self.private_key_arg(&key)?;
+        self.with(|c| c.settings.set_private_key(key))
+    }
+
+    #[wasm_bindgen(js_name = usePrivateKeyFile)]
+    pub fn use_private_key_file(&self, path: JsValue, file_type: JsValue) -> JsResult<()> {
+        let path = convert::string(&path, "path").map_err(to_js)?;
+        let ft = self::file_type(&file_type).map_err(to_js)?;
+        let data = host::read_file(&path).map_err(to_js)?;
+        let key = if ft == filetype::PEM {
+            self.private_key_arg(&js_sys::Uint8Array::from(data.as_slice()).into())?
+        } else {
+            CorePKey::from_der(&data).map_err(to_js)?
+        };
+        self.with(|c| c.settings.set_private_key(key))
+    }
+
+    #[wasm_bindgen(js_name = checkPrivateKey)]
+    pub fn check_private_key(&self) -> JsResult<()> {
+        self.with(|c| c.settings.check_private_key())
+    }
+
+    #[wasm_bindgen(js_name = setPasswdCb)]
+    pub fn set_passwd_cb(&self, callback: JsValue, userdata: JsValue) -> JsResult<()> {
+        let cb = convert::function(&callback, "callback").map_err(to_js)?;
+        let userdata = if userdata.is_undefined() {
+            JsValue::NULL
+        } else {
+            userdata
+        };
+        *self.passwd.borrow_mut() = Some((cb, userdata));
+        Ok(())
+    }
+
+    // ---- trust ----
+
+    #[wasm_bindgen(js_name = loadVerifyLocations)]
+    pub fn load_verify_locations(&self, cafile: JsValue, capath: JsValue, cadata: JsValue) -> JsResult<()> {
+        if convert::is_absent(&cafile) && convert::is_absent(&capath) && convert::is_absent(&cadata) {
+            return Err(to_js(Error::Type(
+                "loadVerifyLocations needs cafile, capath or cadata".into(),
+            )));
+        }
+        let mut certs = Vec::new();
+        if !convert::is_absent(&cafile) {
+            let path = convert::string(&cafile, "cafile").map_err(to_js)?;
+            certs.extend(pem::certificates(&host::read_file(&path).map_err(to_js)?).map_err(to_js)?);
+        }
+        if !convert::is_absent(&capath) {
+            let dir = convert::string(&capath, "capath").map_err(to_js)?;
+            for name in host::read_dir(&dir).map_err(to_js)? {
+                // c_rehash directories also hold CRLs and stray files: take what parses.
+                if let Ok(data) = host::read_file(&format!("{}/{}", dir.trim_end_matches('/'), name)) {
+                    certs.extend(pem::certificates(&data).unwrap_or_default());
+                }
+            }
+        }
+        if !convert::is_absent(&cadata) {
+            let data = convert::bytes(&cadata, "cadata").map_err(to_js)?;
+            certs.extend(pem::certificates(&data).map_err(to_js)?);
+        }
+        self.with(|c| c.add_trust(certs))
+    }
+
+    #[wasm_bindgen(js_name = setDefaultVerifyPaths)]
+    pub fn set_default_verify_paths(&self) -> JsResult<()> {
+        self.with(|c| {
+            c.set_default_verify_paths();
+            Ok(())
+        })
+    }
+
+    #[wasm_bindgen(js_name = getCertStore)]
+    pub fn get_cert_store(&self) -> X509Store {
+        X509Store {
+            context: Some(self.inner.clone()),
+            pending: RefCell::new(Vec::new()),
+        }
+    }
+
+    #[wasm_bindgen(js_name = setVerify)]
+    pub fn set_verify(&self, mode: JsValue, callback: JsValue) -> JsResult<()> {
+        let mode = convert::uint(&mode, "mode").map_err(to_js)?;
+        if !convert::is_absent(&callback) {
+            convert::function(&callback, "callback").map_err(to_js)?;
+            return Err(to_js(Error::NotSupported(
+                "a verify callback (use getVerifyResult() after the handshake)",
+            )));
+        }
+        self.with(|c| c.settings.set_verify(mode))
+    }
+
+    #[wasm_bindgen(js_name = getVerifyMode)]
+    pub fn get_verify_mode(&self) -> JsResult<u32> {
+        self.with(|c| Ok(c.settings.reported_verify_mode()))
+    }
+
+    #[wasm_bindgen(js_name = setVerifyDepth)]
+    pub fn set_verify_depth(&self, depth: JsValue) -> JsResult<()> {
+        let depth = convert::uint(&depth, "depth").map_err(to_js)?;
+        self.with(|c| {
+            c.settings.verify_depth = Some(depth);
+            Ok(())
+        })
+    }
+
+    #[wasm_bindgen(js_name = getVerifyDepth)]
+    pub fn get_verify_depth(&self) -> JsResult<u32> {
+        // OpenSSL's default depth is 100.
+        self.with(|c| Ok(c.settings.verify_depth.unwrap_or(100)))
+    }
+
+    #[wasm_bindgen(js_name = loadClientCa)]
+    pub fn load_client_ca(&self, cafile: JsValue) -> JsResult<()> {
+        let path = convert::string(&cafile, "cafile").map_err(to_js)?;
+        let certs = pem::certificates(&host::read_file(&path).map_err(to_js)?).map_err(to_js)?;
+        let mut subjects = Vec::new();
+        for der in certs {
+            subjects.push(CoreX509::from_der(der.as_ref()).map_err(to_js)?.subject().der);
+        }
+        self.with(|c| {
+            c.set_client_ca_list(subjects);
+            Ok(())
+        })
+    }
+
+    #[wasm_bindgen(js_name = setClientCaList)]
+    pub fn set_client_ca_list(&self, list: JsValue) -> JsResult<()> {
+        if !js_sys::Array::is_array(&list) {
+            return Err(to_js(Error::Type(
+                "certificateAuthorities must be an array".into(),
+            )));
+        }
+        let mut subjects = Vec::new();
+        for item in js_sys::Array::from(&list).iter() {
+            subjects.push(subject_der(&item).map_err(to_js)?);
+        }
+        self.with(|c| {
+            c.set_client_ca_list(subjects);
+            Ok(())
+        })
+    }
+
+    #[wasm_bindgen(js_name = addClientCa)]
+    pub fn add_client_ca(&self, cert: JsValue) -> JsResult<()> {
+        let der = subject_der(&cert).map_err(to_js)?;
+        self.with(|c| {
+            c.add_client_ca(der);
+            Ok(())
+        })
+    }
+
+    // ---- policy ----
+
+    #[wasm_bindgen(js_name = setOptions)]
+    pub fn set_options(&self, mask: JsValue) -> JsResult<f64> {
+        let mask = convert::mask(&mask, "options").map_err(to_js)?;
+        self.with(|c| Ok(f64::from(c.set_options(mask))))
+    }
+
+    #[wasm_bindgen(js_name = getOptions)]
+    pub fn get_options(&self) -> JsResult<f64> {
+        self.with(|c| Ok(f64::from(c.settings.options)))
+    }
+
+    #[wasm_bindgen(js_name = setMode)]
+    pub fn set_mode(&self, mask: JsValue) -> JsResult<f64> {
+        let mask = convert::mask(&mask, "mode").map_err(to_js)?;
+        self.with(|c| Ok(f64::from(c.set_mode(mask))))
+    }
+
+    #[wasm_bindgen(js_name = setCipherList)]
+    pub fn set_cipher_list(&self, spec: JsValue) -> JsResult<()> {
+        let spec = convert::string(&spec, "cipherList").map_err(to_js)?;
+        self.with(|c| c.set_cipher_list(&spec))
+    }
+
+    #[wasm_bindgen(js_name = setTls13Ciphersuites)]
+    pub fn set_tls13_ciphersuites(&self, spec: JsValue) -> JsResult<()> {
+        let spec = convert::string(&spec, "ciphersuites").map_err(to_js)?;
+        self.with(|c| c.set_tls13_ciphersuites(&spec))
+    }
+
+    #[wasm_bindgen(js_name = setMinProtoVersion)]
+    pub fn set_min_proto_version(&self, v: JsValue) -> JsResult<()> {
+        let v = convert::uint(&v, "version").map_err(to_js)?;
+        self.with(|c| c.set_min_proto_version(v))
+    }
+
+    #[wasm_bindgen(js_name = setMaxProtoVersion)]
+    pub fn set_max_proto_version(&self, v: JsValue) -> JsResult<()> {
+        let v = convert::uint(&v, "version").map_err(to_js)?;
+        self.with(|c| c.set_max_proto_version(v))
+    }
+
+    #[wasm_bindgen(js_name = setTmpEcdh)]
+    pub fn set_tmp_ecdh(&self, curve: JsValue) -> JsResult<()> {
+        let curve = convert::string(&curve, "curve").map_err(to_js)?;
+        self.with(|c| c.set_groups(&curve))
+    }
+
+    #[wasm_bindgen(js_name = setGroups)]
+    pub fn set_groups(&self, names: JsValue) -> JsResult<()> {
+        let spec = if js_sys::Array::is_array(&names) {
+            let parts: Result<Vec<String>, _> = js_sys::Array::from(&names)
+                .iter()
+                .map(|n| convert::string(&n, "group"))
+                .collect();
+            parts.map_err(to_js)?.join(":")
+        } else {
+            convert::string(&names, "groups").map_err(to_js)?
+        };
+        self.with(|c| c.set_groups(&spec))
+    }
+
+    /// rustls has no finite-field DHE: the file must exist and parse, then it is ignored.
+    #[wasm_bindgen(js_name = loadTmpDh)]
+    pub fn load_tmp_dh(&self, dhfile: JsValue) -> JsResult<()> {
+        let path = convert::string(&dhfile, "dhfile").map_err(to_js)?;
+        let data = host::read_file(&path).map_err(to_js)?;
+        if !data.windows(21).any(|w| w == b"BEGIN DH PARAMETERS--") {
+            return Err(to_js(Error::pem("no start line (expected DH PARAMETERS)")));
+        }
+        Ok(())
+    }
+
+    // ---- negotiation ----
+
+    #[wasm_bindgen(js_name = setAlpnProtos)]
+    pub fn set_alpn_protos(&self, protos: JsValue) -> JsResult<()> {
+        let protos = convert::byte_list(&protos, "protos").map_err(to_js)?;
+        self.with(|c| c.settings.set_alpn_protos(protos))
+    }
+
+    // ---- sessions ----
+
+    #[wasm_bindgen(js_name = setSessionCacheMode)]
+    pub fn set_session_cache_mode(&self, mode: JsValue) -> JsResult<u32> {
+        let mode = convert::uint(&mode, "mode").map_err(to_js)?;
+        self.with(|c| Ok(c.set_session_cache_mode(mode)))
+    }
+
+    #[wasm_bindgen(js_name = getSessionCacheMode)]
+    pub fn get_session_cache_mode(&self) -> JsResult<u32> {
+        self.with(|c| Ok(c.settings.session_cache_mode))
+    }
+
+    #[wasm_bindgen(js_name = setSessionId)]
+    pub fn set_session_id(&self, id: JsValue) -> JsResult<()> {
+        let id = convert::bytes(&id, "sessionId").map_err(to_js)?;
+        self.with(|c| c.set_session_id(&id))
+    }
+
+    #[wasm_bindgen(js_name = setTimeout)]
+    pub fn set_timeout(&self, seconds: JsValue) -> JsResult<u32> {
+        let seconds = convert::uint(&seconds, "timeout").map_err(to_js)?;
+        self.with(|c| Ok(c.set_timeout(seconds)))
+    }
+
+    #[wasm_bindgen(js_name = getTimeout)]
+    pub fn get_timeout(&self) -> JsResult<u32> {
+        self.with(|c| Ok(c.settings.timeout))
+    }
+
+    // ---- data ----
+
+    #[wasm_bindgen(js_name = setAppData)]
+    pub fn set_app_data(&self, data: JsValue) {
+        *self.app_data.borrow_mut() = data;
+    }
+
+    #[wasm_bindgen(js_name = getAppData)]
+    pub fn get_app_data(&self) -> JsValue {
+        self.app_data.borrow().clone()
+    }
+}
+
+/// The DER subject of an `X509Name` or `X509` (both have `toDer`; a name's is its subject).
+fn subject_der(v: &JsValue) -> ssl::Result<Vec<u8>> {
+    let is_name = js_sys::Reflect::get(v, &"getComponents".into()).is_ok_and(|f| f.is_function());
+    let der =
+        convert::der_via_method(v).ok_or_else(|| Error::Type("expected an X509Name or an X509".into()))?;
+    if is_name {
+        return Ok(der);
+    }
+    Ok(CoreX509::from_der(&der)?.subject().der)
+}
+
+/// `X509Store`: a view of a Context's trust anchors (`addCert` adds one).
+#[wasm_bindgen]
+pub struct X509Store {
+    context: Option<SharedContext>,
+    pending: RefCell<Vec<CoreX509>>,
+}
+
+#[wasm_bindgen]
+impl X509Store {
+    /// A store on its own, as pyOpenSSL's `X509Store()`; only one from `getCertStore()`
+    /// changes what a Context trusts.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> X509Store {
+        X509Store {
+            context: None,
+            pending: RefCell::new(Vec::new()),
+        }
+    }
+
+    #[wasm_bindgen(js_name = addCert)]
+    pub fn add_cert(&self, cert: JsValue) -> JsResult<()> {
+        let cert = certificate_arg(&cert, "cert").map_err(to_js)?;
+        match &self.context {
+            Some(ctx) => ctx
+                .try_borrow_mut()
+                .map_err(|_| to_js(Error::ssl("context is busy")))?
+                .add_trust(vec![cert.der().clone()])
+                .map_err(to_js),
+            None => {
+                self.pending.borrow_mut().push(cert);
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Default for X509Store {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -1,0 +1,135 @@
+//! JsValue → Rust conversions for arguments. Every `TypeError` and `RangeError` the package
+//! raises for a bad argument comes from here, so the wording is the same everywhere.
+
+use js_sys::{Array, ArrayBuffer, Function, Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::ssl::{Error, Result};
+
+/// `null` and `undefined` both mean "absent" (API.md §3).
+pub(crate) fn is_absent(v: &JsValue) -> bool {
+    v.is_null() || v.is_undefined()
+}
+
+/// Bytes from a `Uint8Array` (Node `Buffer` included), an `ArrayBuffer`, or a string (UTF-8).
+pub(crate) fn bytes(v: &JsValue, what: &str) -> Result<Vec<u8>> {
+    if let Some(s) = v.as_string() {
+        return Ok(s.into_bytes());
+    }
+    if let Some(a) = v.dyn_ref::<Uint8Array>() {
+        return Ok(a.to_vec());
+    }
+    if let Some(b) = v.dyn_ref::<ArrayBuffer>() {
+        return Ok(Uint8Array::new(b).to_vec());
+    }
+    if ArrayBuffer::is_view(v) {
+        let view = Uint8Array::new(v);
+        return Ok(view.to_vec());
+    }
+    Err(Error::Type(format!(
+        "{what} must be a Uint8Array or a string, not {}",
+        type_name(v)
+    )))
+}
+
+pub(crate) fn string(v: &JsValue, what: &str) -> Result<String> {
+    if let Some(s) = v.as_string() {
+        return Ok(s);
+    }
+    if let Some(a) = v.dyn_ref::<Uint8Array>() {
+        return String::from_utf8(a.to_vec()).map_err(|_| Error::Type(format!("{what} must be valid UTF-8")));
+    }
+    Err(Error::Type(format!(
+        "{what} must be a string, not {}",
+        type_name(v)
+    )))
+}
+
+fn number(v: &JsValue, what: &str) -> Result<f64> {
+    match v.as_f64() {
+        Some(n) if n.is_finite() && n.fract() == 0.0 => Ok(n),
+        Some(_) => Err(Error::Range(format!("{what} must be an integer"))),
+        None => Err(Error::Type(format!(
+            "{what} must be a number, not {}",
+            type_name(v)
+        ))),
+    }
+}
+
+/// An integer constant (method, verify mode, version…), as a u32.
+pub(crate) fn uint(v: &JsValue, what: &str) -> Result<u32> {
+    let n = number(v, what)?;
+    if !(0.0..=f64::from(u32::MAX)).contains(&n) {
+        return Err(Error::Range(format!("{what} out of range: {n}")));
+    }
+    Ok(n as u32)
+}
+
+/// An option mask: `OP_ALL | x` is negative in JS, so normalise like `x >>> 0`.
+pub(crate) fn mask(v: &JsValue, what: &str) -> Result<u32> {
+    let n = number(v, what)?;
+    Ok(n.rem_euclid(4_294_967_296.0) as u32)
+}
+
+/// A size or count, at most 2^31 − 1 (pyOpenSSL's limit for a single send).
+pub(crate) fn size(v: &JsValue, what: &str) -> Result<usize> {
+    let n = number(v, what)?;
+    if !(0.0..=2_147_483_647.0).contains(&n) {
+        return Err(Error::Range(format!(
+            "{what} must be between 0 and 2**31-1, not {n}"
+        )));
+    }
+    Ok(n as usize)
+}
+
+pub(crate) fn optional_size(v: &JsValue, what: &str) -> Result<Option<usize>> {
+    if is_absent(v) {
+        return Ok(None);
+    }
+    size(v, what).map(Some)
+}
+
+/// A list of byte strings (ALPN protocols): strings or Uint8Arrays.
+pub(crate) fn byte_list(v: &JsValue, what: &str) -> Result<Vec<Vec<u8>>> {
+    if !Array::is_array(v) {
+        return Err(Error::Type(format!(
+            "{what} must be an array, not {}",
+            type_name(v)
+        )));
+    }
+    Array::from(v).iter().map(|item| bytes(&item, what)).collect()
+}
+
+pub(crate) fn function(v: &JsValue, what: &str) -> Result<Function> {
+    v.dyn_ref::<Function>()
+        .cloned()
+        .ok_or_else(|| Error::Type(format!("{what} must be a function, not {}", type_name(v))))
+}
+
+/// DER of a certificate given as an `X509`, PEM text or DER bytes. `X509` objects are
+/// recognised by their `toDer` method, so they are read without being consumed.
+pub(crate) fn der_via_method(v: &JsValue) -> Option<Vec<u8>> {
+    if !v.is_object() || v.dyn_ref::<Uint8Array>().is_some() {
+        return None;
+    }
+    let method = Reflect::get(v, &"toDer".into())
+        .ok()?
+        .dyn_into::<Function>()
+        .ok()?;
+    let out = method.call0(v).ok()?;
+    out.dyn_ref::<Uint8Array>().map(Uint8Array::to_vec)
+}
+
+pub(crate) fn type_name(v: &JsValue) -> String {
+    if v.is_null() {
+        return "null".into();
+    }
+    if Array::is_array(v) {
+        return "an array".into();
+    }
+    match v.js_typeof().as_string().as_deref() {
+        Some("object") => "an object".into(),
+        Some(t) => format!("a {t}"),
+        None => "an unknown value".into(),
+    }
+}

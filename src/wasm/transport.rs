@@ -1,0 +1,148 @@
+//! The JS transport: a `{ send, recv }` pair in the shape of a non-blocking socket (API.md §4).
+//! Moves ciphertext between the core's queues and the callbacks, one flush and one receive at
+//! a time, never holding a borrow of the connection across a call into JS or an `await`.
+
+use std::cell::RefCell;
+
+use js_sys::{Function, Promise, Reflect, Uint8Array};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use crate::ssl;
+use crate::wasm::convert;
+use crate::wasm::errors::{syscall_with_cause, to_js, JsResult};
+use crate::wasm::lock::{pending, AsyncLock};
+
+/// How much ciphertext one `recv` asks for: a full record with its header fits, and large
+/// transfers need few calls.
+const RECV_CHUNK: u32 = 64 * 1024;
+
+pub(crate) struct Transport {
+    object: JsValue,
+    send: Function,
+    recv: Function,
+    flush_lock: AsyncLock,
+    /// Settles when the receive under way has been fed to the core; others wait on it
+    /// rather than asking the transport twice.
+    receiving: RefCell<Option<Promise>>,
+}
+
+impl Transport {
+    pub(crate) fn from_js(object: &JsValue) -> ssl::Result<Self> {
+        let method = |name: &str| {
+            Reflect::get(object, &name.into())
+                .ok()
+                .and_then(|f| f.dyn_into::<Function>().ok())
+                .ok_or_else(|| {
+                    ssl::Error::Type(format!(
+                        "transport must be null or an object with send(data) and recv(maxBytes) methods; {name} is missing"
+                    ))
+                })
+        };
+        Ok(Self {
+            object: object.clone(),
+            send: method("send")?,
+            recv: method("recv")?,
+            flush_lock: AsyncLock::default(),
+            receiving: RefCell::new(None),
+        })
+    }
+
+    /// Sends everything queued. `0` from the transport is "would block": `WantWriteError`,
+    /// with the bytes left queued to go first next time.
+    pub(crate) async fn flush(&self, core: &RefCell<ssl::Connection>) -> JsResult<()> {
+        let _turn = self.flush_lock.acquire().await;
+        loop {
+            let data = {
+                let mut core = core.try_borrow_mut().map_err(|_| busy())?;
+                if !core.has_outgoing() {
+                    return Ok(());
+                }
+                Uint8Array::from(core.outgoing())
+            };
+            let len = data.length() as usize;
+            let returned = match self.send.call1(&self.object, &data) {
+                Ok(v) => settle(v)
+                    .await
+                    .map_err(|e| syscall_with_cause("transport send failed", e))?,
+                Err(e) => return Err(syscall_with_cause("transport send failed", e)),
+            };
+            let taken = if convert::is_absent(&returned) {
+                len
+            } else {
+                match returned.as_f64() {
+                    Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= len as f64 => n as usize,
+                    _ => {
+                        return Err(syscall_with_cause(
+                            "transport send returned neither a byte count nor undefined",
+                            returned,
+                        ))
+                    }
+                }
+            };
+            if taken == 0 {
+                return Err(to_js(ssl::Error::WantWrite));
+            }
+            core.try_borrow_mut().map_err(|_| busy())?.consume_outgoing(taken);
+        }
+    }
+
+    /// Receives once and feeds the core. Resolves to `false` when the transport had nothing
+    /// now (`null`), so the caller can reject with `WantReadError`.
+    pub(crate) async fn fill(&self, core: &RefCell<ssl::Connection>) -> JsResult<bool> {
+        let waiting = self.receiving.borrow().clone();
+        if let Some(waiting) = waiting {
+            let _ = JsFuture::from(waiting).await;
+            return Ok(true);
+        }
+        let (promise, resolve) = pending();
+        self.receiving.replace(Some(promise));
+        let result = self.receive_once(core).await;
+        self.receiving.replace(None);
+        if let Some(resolve) = resolve {
+            let _ = resolve.call0(&JsValue::UNDEFINED);
+        }
+        result
+    }
+
+    async fn receive_once(&self, core: &RefCell<ssl::Connection>) -> JsResult<bool> {
+        let returned = match self.recv.call1(&self.object, &JsValue::from(RECV_CHUNK)) {
+            Ok(v) => settle(v)
+                .await
+                .map_err(|e| syscall_with_cause("transport recv failed", e))?,
+            Err(e) => return Err(syscall_with_cause("transport recv failed", e)),
+        };
+        if convert::is_absent(&returned) {
+            return Ok(false);
+        }
+        let Some(bytes) = returned.dyn_ref::<Uint8Array>() else {
+            return Err(syscall_with_cause(
+                "transport recv returned neither bytes, an empty array (end of stream) nor null",
+                returned,
+            ));
+        };
+        let mut core = core.try_borrow_mut().map_err(|_| busy())?;
+        if bytes.length() == 0 {
+            core.bio_shutdown();
+        } else {
+            core.bio_write(&bytes.to_vec());
+        }
+        Ok(true)
+    }
+}
+
+/// Awaits a returned promise; passes any other value through.
+async fn settle(v: JsValue) -> JsResult<JsValue> {
+    match v.dyn_into::<Promise>() {
+        Ok(p) => JsFuture::from(p).await,
+        Err(v) => Ok(v),
+    }
+}
+
+/// A user callback called back into this connection while it was in the middle of an
+/// operation; refusing beats wasm-bindgen's "recursive use of an object" trap.
+pub(crate) fn busy() -> JsValue {
+    to_js(ssl::Error::ssl(
+        "connection is busy: it cannot be used from inside its own callback",
+    ))
+}
