@@ -1,0 +1,118 @@
+// @ts-check
+// Assembles the public API from a loaded wasm module: the same for Node (js/node.mjs) and
+// browsers (js/web.mjs). Exports are live bindings filled by `install`, so the list of names
+// is written once, here, and both entries re-export it with `export *`.
+
+import {
+  SSLError,
+  WantReadError,
+  WantWriteError,
+  WantX509LookupError,
+  ZeroReturnError,
+  SysCallError,
+} from './errors.js';
+import { memoryPair, socketTransport } from './transports.js';
+
+export {
+  SSLError,
+  SSLError as Error,
+  WantReadError,
+  WantWriteError,
+  WantX509LookupError,
+  ZeroReturnError,
+  SysCallError,
+  memoryPair,
+  socketTransport,
+};
+
+/** pyOpenSSL's sentinel for an ALPN select callback that accepts no protocol. */
+export const NO_OVERLAPPING_PROTOCOLS = Object.freeze({
+  toString: () => 'NO_OVERLAPPING_PROTOCOLS',
+});
+
+// Classes from the wasm module.
+export let Context, Connection, X509, X509Name, X509Store, PKey;
+export let loadCertificate, dumpCertificate, loadPrivateKey;
+/** @type {Readonly<{package: string, rustls: string}>} */
+export let version;
+
+// Frozen enums (API.md §2) and pyOpenSSL's flat names, numbers from src/ssl/constants.rs.
+export let Method, VerifyMode, FileType, Options, Version, SessionCacheMode, Shutdown, InfoCallback, RecvFlags, X509VerificationCodes;
+export let
+  SSLv2_METHOD, SSLv3_METHOD, SSLv23_METHOD, TLSv1_METHOD, TLSv1_1_METHOD, TLSv1_2_METHOD,
+  TLS_METHOD, TLS_SERVER_METHOD, TLS_CLIENT_METHOD, VERIFY_NONE, VERIFY_PEER,
+  VERIFY_FAIL_IF_NO_PEER_CERT, VERIFY_CLIENT_ONCE, FILETYPE_PEM, FILETYPE_ASN1, OP_NO_SSLv2,
+  OP_NO_SSLv3, OP_NO_TLSv1, OP_NO_TLSv1_1, OP_NO_TLSv1_2, OP_NO_TLSv1_3, OP_NO_COMPRESSION,
+  OP_NO_TICKET, OP_CIPHER_SERVER_PREFERENCE, OP_NO_RENEGOTIATION, OP_IGNORE_UNEXPECTED_EOF,
+  OP_LEGACY_SERVER_CONNECT, OP_TLS_ROLLBACK_BUG, OP_DONT_INSERT_EMPTY_FRAGMENTS,
+  OP_NO_QUERY_MTU, OP_COOKIE_EXCHANGE, OP_ALL, OP_SINGLE_DH_USE, OP_SINGLE_ECDH_USE,
+  OP_EPHEMERAL_RSA, OP_MICROSOFT_SESS_ID_BUG, OP_NETSCAPE_CHALLENGE_BUG,
+  OP_NETSCAPE_REUSE_CIPHER_CHANGE_BUG, OP_SSLREF2_REUSE_CERT_TYPE_BUG,
+  OP_MICROSOFT_BIG_SSLV3_BUFFER, OP_MSIE_SSLV2_RSA_PADDING, OP_SSLEAY_080_CLIENT_DH_BUG,
+  OP_TLS_D5_BUG, OP_TLS_BLOCK_PADDING_BUG, OP_PKCS1_CHECK_1, OP_PKCS1_CHECK_2,
+  OP_NETSCAPE_CA_DN_BUG, OP_NETSCAPE_DEMO_CIPHER_CHANGE_BUG, SSL3_VERSION, TLS1_VERSION,
+  TLS1_1_VERSION, TLS1_2_VERSION, TLS1_3_VERSION, SESS_CACHE_OFF, SESS_CACHE_CLIENT,
+  SESS_CACHE_SERVER, SESS_CACHE_BOTH, SESS_CACHE_NO_AUTO_CLEAR, SESS_CACHE_NO_INTERNAL_LOOKUP,
+  SESS_CACHE_NO_INTERNAL_STORE, SESS_CACHE_NO_INTERNAL, SENT_SHUTDOWN, RECEIVED_SHUTDOWN,
+  SSL_ST_CONNECT, SSL_ST_ACCEPT, SSL_ST_MASK, SSL_CB_LOOP, SSL_CB_EXIT, SSL_CB_READ,
+  SSL_CB_WRITE, SSL_CB_ALERT, SSL_CB_READ_ALERT, SSL_CB_WRITE_ALERT, SSL_CB_ACCEPT_LOOP,
+  SSL_CB_ACCEPT_EXIT, SSL_CB_CONNECT_LOOP, SSL_CB_CONNECT_EXIT, SSL_CB_HANDSHAKE_START,
+  SSL_CB_HANDSHAKE_DONE, MSG_PEEK;
+
+/**
+ * Wires a wasm module (either build) to the JS side and fills the exports.
+ * @param {any} wasm the wasm-bindgen module
+ * @param {{ readFile?: (p: string) => Uint8Array, readDir?: (p: string) => string[] }} host
+ */
+export function install(wasm, host) {
+  wasm.__setErrorClasses({ SSLError, WantReadError, WantWriteError, ZeroReturnError, SysCallError });
+  wasm.__setHost(host);
+  ({ Context, Connection, X509, X509Name, X509Store, PKey } = wasm);
+  ({ loadCertificate, dumpCertificate, loadPrivateKey } = wasm);
+  version = Object.freeze(wasm.__versions());
+
+  const c = wasm.__constants();
+  const freeze = (/** @type {object} */ o) => Object.freeze(o);
+  ({ Method, VerifyMode, FileType, Options, Version, SessionCacheMode, Shutdown, InfoCallback, RecvFlags } = c);
+  [Method, VerifyMode, FileType, Options, Version, SessionCacheMode, Shutdown, InfoCallback, RecvFlags] = [Method, VerifyMode, FileType, Options, Version, SessionCacheMode, Shutdown, InfoCallback, RecvFlags].map(freeze);
+  X509VerificationCodes = freeze(c.X509VerificationCodes);
+  ({
+    SSLv2_METHOD, SSLv3_METHOD, SSLv23_METHOD, TLSv1_METHOD, TLSv1_1_METHOD, TLSv1_2_METHOD,
+    TLS_METHOD, TLS_SERVER_METHOD, TLS_CLIENT_METHOD, VERIFY_NONE, VERIFY_PEER,
+    VERIFY_FAIL_IF_NO_PEER_CERT, VERIFY_CLIENT_ONCE, FILETYPE_PEM, FILETYPE_ASN1, OP_NO_SSLv2,
+    OP_NO_SSLv3, OP_NO_TLSv1, OP_NO_TLSv1_1, OP_NO_TLSv1_2, OP_NO_TLSv1_3, OP_NO_COMPRESSION,
+    OP_NO_TICKET, OP_CIPHER_SERVER_PREFERENCE, OP_NO_RENEGOTIATION, OP_IGNORE_UNEXPECTED_EOF,
+    OP_LEGACY_SERVER_CONNECT, OP_TLS_ROLLBACK_BUG, OP_DONT_INSERT_EMPTY_FRAGMENTS,
+    OP_NO_QUERY_MTU, OP_COOKIE_EXCHANGE, OP_ALL, OP_SINGLE_DH_USE, OP_SINGLE_ECDH_USE,
+    OP_EPHEMERAL_RSA, OP_MICROSOFT_SESS_ID_BUG, OP_NETSCAPE_CHALLENGE_BUG,
+    OP_NETSCAPE_REUSE_CIPHER_CHANGE_BUG, OP_SSLREF2_REUSE_CERT_TYPE_BUG,
+    OP_MICROSOFT_BIG_SSLV3_BUFFER, OP_MSIE_SSLV2_RSA_PADDING, OP_SSLEAY_080_CLIENT_DH_BUG,
+    OP_TLS_D5_BUG, OP_TLS_BLOCK_PADDING_BUG, OP_PKCS1_CHECK_1, OP_PKCS1_CHECK_2,
+    OP_NETSCAPE_CA_DN_BUG, OP_NETSCAPE_DEMO_CIPHER_CHANGE_BUG, SSL3_VERSION, TLS1_VERSION,
+    TLS1_1_VERSION, TLS1_2_VERSION, TLS1_3_VERSION, SESS_CACHE_OFF, SESS_CACHE_CLIENT,
+    SESS_CACHE_SERVER, SESS_CACHE_BOTH, SESS_CACHE_NO_AUTO_CLEAR,
+    SESS_CACHE_NO_INTERNAL_LOOKUP, SESS_CACHE_NO_INTERNAL_STORE, SESS_CACHE_NO_INTERNAL,
+    SENT_SHUTDOWN, RECEIVED_SHUTDOWN, SSL_ST_CONNECT, SSL_ST_ACCEPT, SSL_ST_MASK, SSL_CB_LOOP,
+    SSL_CB_EXIT, SSL_CB_READ, SSL_CB_WRITE, SSL_CB_ALERT, SSL_CB_READ_ALERT,
+    SSL_CB_WRITE_ALERT, SSL_CB_ACCEPT_LOOP, SSL_CB_ACCEPT_EXIT, SSL_CB_CONNECT_LOOP,
+    SSL_CB_CONNECT_EXIT, SSL_CB_HANDSHAKE_START, SSL_CB_HANDSHAKE_DONE, MSG_PEEK
+  } = c.flat);
+
+  addNameGetters(X509Name);
+  for (const cls of [Context, Connection, X509, X509Name, X509Store, PKey]) {
+    if (Symbol.dispose && !cls.prototype[Symbol.dispose]) cls.prototype[Symbol.dispose] = cls.prototype.free;
+  }
+}
+
+/** `name.CN`, `name.O`, … as pyOpenSSL's X509Name attributes (null when absent). */
+function addNameGetters(/** @type {any} */ cls) {
+  for (const attr of ['CN', 'C', 'ST', 'L', 'O', 'OU', 'emailAddress', 'serialNumber', 'DC', 'UID']) {
+    if (Object.prototype.hasOwnProperty.call(cls.prototype, attr)) continue;
+    Object.defineProperty(cls.prototype, attr, {
+      get() {
+        return this.get(attr) ?? null;
+      },
+      configurable: true,
+    });
+  }
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs, idempotently, everything a fresh machine of this project's kind lacks to build and
+# test rustls-ssl. Each step checks first, so a second run costs a few hundred milliseconds.
+set -euo pipefail
+
+# The wasm-bindgen CLI must match the crate pinned in Cargo.toml exactly.
+WASM_BINDGEN_VERSION=0.2.130
+cd "$(dirname "$0")/.."
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  log "adding rust target wasm32-unknown-unknown"
+  rustup target add wasm32-unknown-unknown
+fi
+
+need_apt=()
+command -v clang >/dev/null || need_apt+=(clang)          # ring's C parts for wasm32
+command -v chromium >/dev/null || need_apt+=(chromium)
+command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
+command -v openssl >/dev/null || need_apt+=(openssl)
+command -v websockify >/dev/null || need_apt+=(websockify)  # a tunnel nobody here wrote
+if [ ${#need_apt[@]} -gt 0 ]; then
+  log "apt-get install ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
+  log "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 2 minutes)"
+  # No --locked: the CLI's lock file names a crate version this registry lacks.
+  cargo install -q wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+
+if ! command -v wasm-pack >/dev/null; then
+  log "cargo install wasm-pack (about 4 minutes)"
+  cargo install -q wasm-pack
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  if [ -f package-lock.json ]; then
+    log "npm ci"
+    npm ci --no-audit --no-fund --loglevel=error
+  else
+    log "npm install"
+    npm install --no-audit --no-fund --loglevel=error
+  fi
+fi
