@@ -13,7 +13,7 @@ cargo fmt --check
 
 step "cargo clippy (native and wasm32) -D warnings"
 cargo clippy --all-targets -- -D warnings
-cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
+cargo clippy --lib --tests --target wasm32-unknown-unknown -- -D warnings
 
 step "cargo test (the pure-Rust core, natively)"
 cargo test --lib

@@ -2,6 +2,8 @@
 //! ring's wasm32 build, entropy from `crypto.getRandomValues`, and certificate time checks
 //! from `Date.now()` all have to work there, or no page can do TLS.
 #![cfg(target_arch = "wasm32")]
+// wasm_bindgen_test functions are not `#[test]`s to clippy: a failing unwrap is the point here.
+#![allow(clippy::unwrap_used)]
 
 use rustls_ssl::ssl::constants::method;
 use rustls_ssl::ssl::pkey::PKey;
@@ -18,8 +20,12 @@ const EXPIRED_KEY: &[u8] = include_bytes!("../js-tests/fixtures/expired.key");
 
 fn server(chain: &[u8], key: &[u8]) -> Connection {
     let mut ctx = Context::new(method::TLS_SERVER).unwrap();
-    ctx.settings.set_certificate_chain(pem::certificates(chain).unwrap()).unwrap();
-    ctx.settings.set_private_key(PKey::from_pem(key, None).unwrap()).unwrap();
+    ctx.settings
+        .set_certificate_chain(pem::certificates(chain).unwrap())
+        .unwrap();
+    ctx.settings
+        .set_private_key(PKey::from_pem(key, None).unwrap())
+        .unwrap();
     Connection::new(ctx.snapshot())
 }
 

@@ -12,7 +12,7 @@ use rustls_pki_types::ServerName;
 use crate::ssl::constants::{op, sess_cache, verify};
 use crate::ssl::context::{Role, Settings};
 use crate::ssl::error::{Error, Result};
-use crate::ssl::verify::{ClientVerifier, Policy, ServerVerifier, SharedOutcome};
+use crate::ssl::verify::{ClientVerifier, Policy, ServerVerifier, SharedOutcome, VerifyHook};
 
 fn provider(settings: &Settings) -> Arc<CryptoProvider> {
     let mut provider = rustls::crypto::ring::default_provider();
@@ -31,7 +31,13 @@ fn provider(settings: &Settings) -> Arc<CryptoProvider> {
     Arc::new(provider)
 }
 
-fn policy(settings: &Settings, role: Role, outcome: &SharedOutcome, provider: &CryptoProvider) -> Policy {
+fn policy(
+    settings: &Settings,
+    role: Role,
+    outcome: &SharedOutcome,
+    provider: &CryptoProvider,
+    hook: Option<Arc<dyn VerifyHook>>,
+) -> Policy {
     Policy {
         roots: settings.trust.root_store(role == Role::Client),
         pinned: settings.trust.anchors.clone(),
@@ -39,6 +45,7 @@ fn policy(settings: &Settings, role: Role, outcome: &SharedOutcome, provider: &C
         enforce: settings.enforces_verification(role),
         algorithms: provider.signature_verification_algorithms,
         outcome: outcome.clone(),
+        hook,
     }
 }
 
@@ -58,10 +65,11 @@ pub(crate) fn client(
     settings: &Settings,
     name: Option<&ServerName<'static>>,
     outcome: &SharedOutcome,
+    hook: Option<Arc<dyn VerifyHook>>,
 ) -> Result<ClientConfig> {
     let provider = provider(settings);
     let verifier = Arc::new(ServerVerifier {
-        policy: policy(settings, Role::Client, outcome, &provider),
+        policy: policy(settings, Role::Client, outcome, &provider, hook),
         expected_name: name.cloned(),
     });
     let builder = ClientConfig::builder_with_provider(provider)
@@ -89,14 +97,18 @@ pub(crate) fn client(
     Ok(config)
 }
 
-pub(crate) fn server(settings: &Settings, outcome: &SharedOutcome) -> Result<ServerConfig> {
+pub(crate) fn server(
+    settings: &Settings,
+    outcome: &SharedOutcome,
+    hook: Option<Arc<dyn VerifyHook>>,
+) -> Result<ServerConfig> {
     let provider = provider(settings);
     let mode = settings.verify_mode.unwrap_or(verify::NONE);
     let builder = ServerConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(&settings.versions()?)?;
     let builder = if mode & verify::PEER != 0 {
         builder.with_client_cert_verifier(Arc::new(ClientVerifier {
-            policy: policy(settings, Role::Server, outcome, &provider),
+            policy: policy(settings, Role::Server, outcome, &provider, hook),
             mandatory: mode & verify::FAIL_IF_NO_PEER_CERT != 0,
             hints: settings.client_ca_names.clone(),
         }))

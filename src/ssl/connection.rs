@@ -16,7 +16,7 @@ use crate::ssl::constants::shutdown;
 use crate::ssl::context::{Role, Settings};
 use crate::ssl::error::{Error, Result};
 use crate::ssl::pkey::PKey;
-use crate::ssl::verify::{read_outcome, SharedOutcome};
+use crate::ssl::verify::{read_outcome, SharedOutcome, VerifyHook, CALLBACK_RAISED};
 use crate::ssl::verify_code::VerifyCode;
 use crate::ssl::x509::X509;
 
@@ -47,6 +47,7 @@ pub struct Connection {
     fatal: Option<Error>,
     outcome: SharedOutcome,
     wanted_read: bool,
+    verify_hook: Option<Arc<dyn VerifyHook>>,
 }
 
 impl Connection {
@@ -65,6 +66,7 @@ impl Connection {
             fatal: None,
             outcome: SharedOutcome::default(),
             wanted_read: false,
+            verify_hook: None,
             settings,
         }
     }
@@ -107,6 +109,11 @@ impl Connection {
             .to_owned();
         self.host = Some((name.to_string(), parsed));
         Ok(())
+    }
+
+    /// The user's verify callback, bound to this connection by the binding. `None` removes it.
+    pub fn set_verify_hook(&mut self, hook: Option<Arc<dyn VerifyHook>>) {
+        self.verify_hook = hook;
     }
 
     pub fn use_certificate(&mut self, cert: X509) -> Result<()> {
@@ -196,13 +203,17 @@ impl Connection {
 
     /// Up to `max` bytes of plaintext; with `peek`, they stay to be read again.
     pub fn read(&mut self, max: usize, peek: bool) -> Result<Vec<u8>> {
-        self.start()?;
+        // Plaintext that arrived before a fatal error is still delivered first.
         if self.plaintext.is_empty() {
+            self.start()?;
             if !self.is_handshake_done() {
                 self.do_handshake()?;
             }
-            self.process()?;
+            let processed = self.process();
             self.flush_tls();
+            if self.plaintext.is_empty() {
+                processed?;
+            }
         }
         if !self.plaintext.is_empty() {
             let n = max.min(self.plaintext.len());
@@ -248,6 +259,7 @@ impl Connection {
     // ---- internals ----
 
     fn start(&mut self) -> Result<()> {
+        self.wanted_read = false;
         if let Some(e) = &self.fatal {
             return Err(e.clone());
         }
@@ -268,7 +280,12 @@ impl Connection {
         let tls: rustls::Connection = match role {
             Role::Client => {
                 let name = self.host.as_ref().map(|(_, n)| n.clone());
-                let config = config::client(&self.settings, name.as_ref(), &self.outcome)?;
+                let config = config::client(
+                    &self.settings,
+                    name.as_ref(),
+                    &self.outcome,
+                    self.verify_hook.clone(),
+                )?;
                 let name = match name {
                     Some(n) => n,
                     None => ServerName::try_from(NO_SERVER_NAME)
@@ -277,9 +294,12 @@ impl Connection {
                 };
                 ClientConnection::new(Arc::new(config), name)?.into()
             }
-            Role::Server => {
-                ServerConnection::new(Arc::new(config::server(&self.settings, &self.outcome)?))?.into()
-            }
+            Role::Server => ServerConnection::new(Arc::new(config::server(
+                &self.settings,
+                &self.outcome,
+                self.verify_hook.clone(),
+            )?))?
+            .into(),
         };
         self.tls = Some(tls);
         Ok(())
@@ -330,6 +350,9 @@ impl Connection {
     }
 
     fn map_tls_error(&self, e: rustls::Error) -> Error {
+        if matches!(&e, rustls::Error::General(m) if m == CALLBACK_RAISED) {
+            return Error::CallbackFailed;
+        }
         if matches!(e, rustls::Error::InvalidCertificate(_)) {
             let o = read_outcome(&self.outcome);
             if let Some(code) = o.code.filter(|c| *c != VerifyCode::OK) {
@@ -358,7 +381,6 @@ impl Connection {
     }
 
     fn flush_tls(&mut self) {
-        self.wanted_read = false;
         if let Some(tls) = self.tls.as_mut() {
             while tls.wants_write() {
                 match tls.write_tls(&mut self.outgoing) {

@@ -68,6 +68,9 @@ pub struct Settings {
     pub session_id_context: Vec<u8>,
     pub timeout: u32,
     pub shared: Arc<Shared>,
+    /// The user's verify callback, opaque to the core: the binding binds it to each
+    /// Connection (as a `VerifyHook`) when the Connection takes its snapshot.
+    pub verify_callback: Option<Arc<dyn std::any::Any + Send + Sync>>,
 }
 
 impl Settings {
@@ -253,6 +256,7 @@ impl Context {
                 session_cache_mode: sess_cache::SERVER,
                 session_id_context: Vec::new(),
                 timeout: DEFAULT_TIMEOUT,
+                verify_callback: None,
                 shared: Arc::new(Shared {
                     client_sessions: Arc::new(ClientSessionMemoryCache::new(SESSION_CACHE_SIZE)),
                     server_sessions: ServerSessionMemoryCache::new(SESSION_CACHE_SIZE),

@@ -61,6 +61,76 @@ pub struct Policy {
     pub enforce: bool,
     pub algorithms: WebPkiSupportedAlgorithms,
     pub outcome: SharedOutcome,
+    /// The user's verify callback, bound to its connection.
+    pub hook: Option<Arc<dyn VerifyHook>>,
+}
+
+/// OpenSSL's verify callback, as the core sees it: called for each certificate from the
+/// deepest up to the leaf, with `ok == false` and the error code at the depth that failed.
+/// `Err(CallbackRaised)` means the callback threw; the binding keeps what it threw.
+pub trait VerifyHook: Send + Sync + std::fmt::Debug {
+    fn call(
+        &self,
+        cert: &CertificateDer<'_>,
+        errno: i32,
+        depth: u32,
+        ok: bool,
+    ) -> Result<bool, CallbackRaised>;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallbackRaised;
+
+/// The rustls error that stands for "the verify callback threw"; the Connection turns it
+/// into `Error::CallbackFailed`.
+pub const CALLBACK_RAISED: &str = "verify callback raised an exception";
+
+/// Runs the hook over the presented chain and decides. Without a hook, the outcome decides
+/// when verification is enforced.
+fn decide(
+    policy: &Policy,
+    end_entity: &CertificateDer<'_>,
+    intermediates: &[CertificateDer<'_>],
+    mut outcome: Outcome,
+) -> Result<(), rustls::Error> {
+    let mut code = outcome.code.unwrap_or(VerifyCode::OK);
+    if let Some(hook) = &policy.hook {
+        let chain: Vec<&CertificateDer<'_>> = std::iter::once(end_entity).chain(intermediates).collect();
+        let top = chain.len().saturating_sub(1);
+        let failing_depth = (outcome.depth as usize).min(top);
+        for (depth, cert) in chain.iter().enumerate().rev() {
+            let failing = code != VerifyCode::OK && depth == failing_depth;
+            let errno = if failing { code.0 } else { 0 };
+            let depth_u32 = u32::try_from(depth).unwrap_or(u32::MAX);
+            match hook.call(cert, errno, depth_u32, !failing) {
+                Err(CallbackRaised) => {
+                    store_outcome(&policy.outcome, outcome);
+                    return Err(rustls::Error::General(CALLBACK_RAISED.into()));
+                }
+                // With VERIFY_NONE the callback runs but its verdict is ignored, as OpenSSL.
+                Ok(false) if policy.enforce => {
+                    if code == VerifyCode::OK {
+                        code = VerifyCode::ERR_APPLICATION_VERIFICATION;
+                        outcome.code = Some(code);
+                        outcome.depth = depth_u32;
+                        outcome.detail = "rejected by the verify callback".into();
+                    }
+                    store_outcome(&policy.outcome, outcome);
+                    return Err(rustls_error(code));
+                }
+                Ok(_) => {}
+            }
+        }
+        // The callback accepted every step: the handshake goes on, and getVerifyResult()
+        // still reports what was found, as OpenSSL does.
+        store_outcome(&policy.outcome, outcome);
+        return Ok(());
+    }
+    store_outcome(&policy.outcome, outcome);
+    if policy.enforce && code != VerifyCode::OK {
+        return Err(rustls_error(code));
+    }
+    Ok(())
 }
 
 /// Whose certificate is being judged: a server's (name checked) or a client's.
@@ -291,11 +361,7 @@ impl ServerCertVerifier for ServerVerifier {
             self.expected_name.as_ref(),
             now,
         );
-        let code = outcome.code.unwrap_or(VerifyCode::OK);
-        store_outcome(&self.policy.outcome, outcome);
-        if self.policy.enforce && code != VerifyCode::OK {
-            return Err(rustls_error(code));
-        }
+        decide(&self.policy, end_entity, intermediates, outcome)?;
         Ok(ServerCertVerified::assertion())
     }
 
@@ -354,11 +420,7 @@ impl ClientCertVerifier for ClientVerifier {
             None,
             now,
         );
-        let code = outcome.code.unwrap_or(VerifyCode::OK);
-        store_outcome(&self.policy.outcome, outcome);
-        if self.policy.enforce && code != VerifyCode::OK {
-            return Err(rustls_error(code));
-        }
+        decide(&self.policy, end_entity, intermediates, outcome)?;
         Ok(ClientCertVerified::assertion())
     }
 

@@ -6,15 +6,18 @@
 //! across an `await` or a call into JS, which keeps one connection full duplex.
 
 use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
+use std::sync::Arc;
 
-use js_sys::{Promise, Uint8Array};
+use js_sys::{Function, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use crate::ssl::constants::{shutdown as shutdown_bits, MSG_PEEK};
+use crate::ssl::verify::VerifyHook;
 use crate::ssl::x509::X509 as CoreX509;
 use crate::ssl::{self, Error};
+use crate::wasm::callbacks::{CallbackHost, JsVerifyHook, SendFunction};
 use crate::wasm::context::{self, certificate_arg, SharedContext};
 use crate::wasm::convert;
 use crate::wasm::errors::{to_js, JsResult};
@@ -27,6 +30,8 @@ struct State {
     context: RefCell<(SharedContext, JsValue)>,
     transport: Option<Transport>,
     app_data: RefCell<JsValue>,
+    /// Itself, weakly, so a callback can be handed a `conn`.
+    this: RefCell<Weak<State>>,
     /// Keeps reads (and handshakes, which read) in call order.
     read_lock: AsyncLock,
     /// Keeps writes in call order, so each `sendall` arrives whole.
@@ -36,6 +41,44 @@ struct State {
     send_taken: Cell<Option<usize>>,
     /// How far a `sendall` that hit "would block" got, for the retry to resume from.
     sendall_done: Cell<Option<(usize, usize)>>,
+    /// What a user callback threw, rethrown by every later operation (the error is sticky).
+    raised: RefCell<Option<JsValue>>,
+}
+
+impl CallbackHost for State {
+    fn js_connection(&self) -> JsValue {
+        // A second JS handle on the same connection: `conn === original` does not hold, but
+        // every method and the app data are the same.
+        self.this
+            .borrow()
+            .upgrade()
+            .map_or(JsValue::NULL, |state| Connection { state }.into())
+    }
+
+    fn raised(&self) -> &RefCell<Option<JsValue>> {
+        &self.raised
+    }
+}
+
+/// Binds a verify callback (from the Context's settings or `setVerify`) to this connection.
+fn bind_verify_hook(state: &Rc<State>, callback: Option<Function>) {
+    let hook = callback.map(|callback| {
+        Arc::new(JsVerifyHook {
+            callback,
+            host: Rc::downgrade(state),
+        }) as Arc<dyn VerifyHook>
+    });
+    if let Ok(mut core) = state.core.try_borrow_mut() {
+        core.set_verify_hook(hook);
+    }
+}
+
+fn settings_callback(settings: &ssl::context::Settings) -> Option<Function> {
+    settings
+        .verify_callback
+        .as_ref()
+        .and_then(|cb| cb.downcast_ref::<SendFunction>())
+        .map(|f| f.0.clone())
 }
 
 #[wasm_bindgen]
@@ -70,7 +113,10 @@ async fn drive_unflushed<T>(
             op(&mut core)
         };
         let Some(transport) = &state.transport else {
-            return result.map_err(to_js);
+            return result.map_err(|e| match e {
+                Error::CallbackFailed => callback_error(state),
+                e => to_js(e),
+            });
         };
         match result {
             Err(Error::WantRead) => {
@@ -78,6 +124,10 @@ async fn drive_unflushed<T>(
                 if !transport.fill(&state.core).await? {
                     return Err(to_js(Error::WantRead));
                 }
+            }
+            Err(Error::CallbackFailed) => {
+                let _ = transport.flush(&state.core).await;
+                return Err(callback_error(state));
             }
             Err(e) => {
                 // The alert for the peer goes out before the error does; if that fails too,
@@ -88,6 +138,15 @@ async fn drive_unflushed<T>(
             Ok(v) => return Ok(v),
         }
     }
+}
+
+/// The object the user's callback threw.
+fn callback_error(state: &State) -> JsValue {
+    state
+        .raised
+        .borrow()
+        .clone()
+        .unwrap_or_else(|| to_js(Error::CallbackFailed))
 }
 
 fn promise<F>(f: F) -> Promise
@@ -143,18 +202,22 @@ impl Connection {
             .try_borrow()
             .map_err(|_| to_js(Error::ssl("context is busy")))?
             .snapshot();
-        Ok(Connection {
-            state: Rc::new(State {
-                core: RefCell::new(ssl::Connection::new(settings)),
-                context: RefCell::new((shared, context)),
-                transport,
-                app_data: RefCell::new(JsValue::NULL),
-                read_lock: AsyncLock::default(),
-                write_lock: AsyncLock::default(),
-                send_taken: Cell::new(None),
-                sendall_done: Cell::new(None),
-            }),
-        })
+        let callback = settings_callback(&settings);
+        let state = Rc::new(State {
+            core: RefCell::new(ssl::Connection::new(settings)),
+            context: RefCell::new((shared, context)),
+            transport,
+            app_data: RefCell::new(JsValue::NULL),
+            read_lock: AsyncLock::default(),
+            write_lock: AsyncLock::default(),
+            send_taken: Cell::new(None),
+            sendall_done: Cell::new(None),
+            raised: RefCell::new(None),
+            this: RefCell::new(Weak::new()),
+        });
+        *state.this.borrow_mut() = Rc::downgrade(&state);
+        bind_verify_hook(&state, callback);
+        Ok(Connection { state })
     }
 
     // ---- roles and settings ----
@@ -191,13 +254,14 @@ impl Connection {
     #[wasm_bindgen(js_name = setVerify)]
     pub fn set_verify(&self, mode: JsValue, callback: JsValue) -> JsResult<()> {
         let mode = convert::uint(&mode, "mode").map_err(to_js)?;
-        if !convert::is_absent(&callback) {
-            convert::function(&callback, "callback").map_err(to_js)?;
-            return Err(to_js(Error::NotSupported(
-                "a verify callback (use getVerifyResult() after the handshake)",
-            )));
-        }
-        self.core()?.settings_mut().set_verify(mode).map_err(to_js)
+        let callback = if convert::is_absent(&callback) {
+            None
+        } else {
+            Some(convert::function(&callback, "callback").map_err(to_js)?)
+        };
+        self.core()?.settings_mut().set_verify(mode).map_err(to_js)?;
+        bind_verify_hook(&self.state, callback);
+        Ok(())
     }
 
     #[wasm_bindgen(js_name = getVerifyMode)]
@@ -213,6 +277,11 @@ impl Connection {
 
     #[wasm_bindgen(js_name = usePrivateKey)]
     pub fn use_private_key(&self, key: JsValue) -> JsResult<()> {
+        if convert::is_x509(&key) {
+            return Err(to_js(Error::Type(
+                "key must be a PKey, PEM text or DER bytes, not an X509".into(),
+            )));
+        }
         let der = match convert::der_via_method(&key) {
             Some(der) => der,
             None => convert::bytes(&key, "key").map_err(to_js)?,
@@ -233,7 +302,9 @@ impl Connection {
             .try_borrow()
             .map_err(|_| to_js(Error::ssl("context is busy")))?
             .snapshot();
+        let callback = settings_callback(&settings);
         self.core()?.replace_settings(settings);
+        bind_verify_hook(&self.state, callback);
         *self.state.context.borrow_mut() = (shared, context);
         Ok(())
     }
@@ -607,6 +678,8 @@ async fn send_one(state: &State, data: &[u8]) -> JsResult<usize> {
 }
 
 #[cfg(test)]
+// wasm_bindgen_test functions are not `#[test]`s to clippy: a failing unwrap is the point here.
+#[allow(clippy::unwrap_used, clippy::panic)]
 mod tests {
     use js_sys::{Object, Reflect};
     use wasm_bindgen::JsValue;

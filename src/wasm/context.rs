@@ -13,6 +13,7 @@ use crate::ssl::constants::filetype;
 use crate::ssl::pkey::PKey as CorePKey;
 use crate::ssl::x509::X509 as CoreX509;
 use crate::ssl::{self, pem, Error};
+use crate::wasm::callbacks::SendFunction;
 use crate::wasm::convert;
 use crate::wasm::errors::{to_js, JsResult};
 use crate::wasm::host;
@@ -94,6 +95,11 @@ impl Context {
     /// A private key from a `PKey`, PEM or DER; an encrypted PEM key asks the passphrase
     /// callback.
     fn private_key_arg(&self, v: &JsValue) -> JsResult<CorePKey> {
+        if convert::is_x509(v) {
+            return Err(to_js(Error::Type(
+                "key must be a PKey, PEM text or DER bytes, not an X509".into(),
+            )));
+        }
         if let Some(der) = convert::der_via_method(v) {
             return CorePKey::from_der(&der).map_err(to_js);
         }
@@ -280,13 +286,17 @@ impl Context {
     #[wasm_bindgen(js_name = setVerify)]
     pub fn set_verify(&self, mode: JsValue, callback: JsValue) -> JsResult<()> {
         let mode = convert::uint(&mode, "mode").map_err(to_js)?;
-        if !convert::is_absent(&callback) {
-            convert::function(&callback, "callback").map_err(to_js)?;
-            return Err(to_js(Error::NotSupported(
-                "a verify callback (use getVerifyResult() after the handshake)",
-            )));
-        }
-        self.with(|c| c.settings.set_verify(mode))
+        let callback = if convert::is_absent(&callback) {
+            None
+        } else {
+            let f = convert::function(&callback, "callback").map_err(to_js)?;
+            Some(std::sync::Arc::new(SendFunction(f)) as std::sync::Arc<dyn std::any::Any + Send + Sync>)
+        };
+        self.with(|c| {
+            c.settings.set_verify(mode)?;
+            c.settings.verify_callback = callback;
+            Ok(())
+        })
     }
 
     #[wasm_bindgen(js_name = getVerifyMode)]

@@ -120,6 +120,11 @@ pub(crate) fn der_via_method(v: &JsValue) -> Option<Vec<u8>> {
     out.dyn_ref::<Uint8Array>().map(Uint8Array::to_vec)
 }
 
+/// An `X509` object (where a key was expected, it is a type error, not a parse error).
+pub(crate) fn is_x509(v: &JsValue) -> bool {
+    v.is_object() && Reflect::get(v, &"getSubject".into()).is_ok_and(|f| f.is_function())
+}
+
 pub(crate) fn type_name(v: &JsValue) -> String {
     if v.is_null() {
         return "null".into();
