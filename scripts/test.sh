@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # `npm test`: everything, in the order that fails fastest. Installs what it needs first.
-set -euo pipefail
+set -euo pipefail  # pipefail: a failing runner fails the step even through tee
 cd "$(dirname "$0")/.."
 
 step() { printf '\n=== %s\n' "$*"; }
+
+# Every runner's output also goes here, so the last line can total what ran.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 
 step setup
 bash scripts/setup.sh
@@ -16,16 +20,24 @@ cargo clippy --all-targets -- -D warnings
 cargo clippy --lib --tests --target wasm32-unknown-unknown -- -D warnings
 
 step "cargo test (the pure-Rust core, natively)"
-cargo test --lib
+cargo test --lib 2>&1 | tee -a "$log"
 
 step "build pkg/node and pkg/web"
 bash scripts/build.sh
 
 step "wasm-pack test --node"
-wasm-pack test --node
+wasm-pack test --node 2>&1 | tee -a "$log"
 
 step "node --test js-tests/"
-node --test --test-concurrency=1 js-tests/
+node --test --test-concurrency=1 js-tests/ 2>&1 | tee -a "$log"
 
 step "wasm-pack test --headless --chrome"
-wasm-pack test --headless --chrome
+wasm-pack test --headless --chrome 2>&1 | tee -a "$log"
+
+# One closing line for the whole run: Rust test results plus node --test's counts.
+awk '
+  /^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+  /^# pass / { p += $3 }
+  /^# fail / { f += $3 }
+  END { printf "\nnpm test: %d passed, %d failed\n", p, f }
+' "$log"

@@ -254,11 +254,7 @@ impl Connection {
     #[wasm_bindgen(js_name = setVerify)]
     pub fn set_verify(&self, mode: JsValue, callback: JsValue) -> JsResult<()> {
         let mode = convert::uint(&mode, "mode").map_err(to_js)?;
-        let callback = if convert::is_absent(&callback) {
-            None
-        } else {
-            Some(convert::function(&callback, "callback").map_err(to_js)?)
-        };
+        let callback = convert::optional_function(&callback, "callback").map_err(to_js)?;
         self.core()?.settings_mut().set_verify(mode).map_err(to_js)?;
         bind_verify_hook(&self.state, callback);
         Ok(())

@@ -286,12 +286,9 @@ impl Context {
     #[wasm_bindgen(js_name = setVerify)]
     pub fn set_verify(&self, mode: JsValue, callback: JsValue) -> JsResult<()> {
         let mode = convert::uint(&mode, "mode").map_err(to_js)?;
-        let callback = if convert::is_absent(&callback) {
-            None
-        } else {
-            let f = convert::function(&callback, "callback").map_err(to_js)?;
-            Some(std::sync::Arc::new(SendFunction(f)) as std::sync::Arc<dyn std::any::Any + Send + Sync>)
-        };
+        let callback = convert::optional_function(&callback, "callback")
+            .map_err(to_js)?
+            .map(|f| std::sync::Arc::new(SendFunction(f)) as std::sync::Arc<dyn std::any::Any + Send + Sync>);
         self.with(|c| {
             c.settings.set_verify(mode)?;
             c.settings.verify_callback = callback;

@@ -106,6 +106,14 @@ pub(crate) fn function(v: &JsValue, what: &str) -> Result<Function> {
         .ok_or_else(|| Error::Type(format!("{what} must be a function, not {}", type_name(v))))
 }
 
+/// A callback that may be absent (`null`/`undefined`).
+pub(crate) fn optional_function(v: &JsValue, what: &str) -> Result<Option<Function>> {
+    if is_absent(v) {
+        return Ok(None);
+    }
+    function(v, what).map(Some)
+}
+
 /// DER of a certificate given as an `X509`, PEM text or DER bytes. `X509` objects are
 /// recognised by their `toDer` method, so they are read without being consumed.
 pub(crate) fn der_via_method(v: &JsValue) -> Option<Vec<u8>> {
