@@ -65,6 +65,6 @@ for (;;) {
     throw e;
   }
 }
-console.log('HTTP response:\n' + response.replace(/^/gm, '  '));
+console.log('HTTP response:\n' + response.replace(/\r/g, '').replace(/^/gm, '  '));
 socket.destroy();
 server.close();
