@@ -14,6 +14,10 @@
 //! and plaintext on the other (rustls's own model). The binding pumps those queues through a
 //! JS transport, or leaves them to the user (memory-BIO mode).
 
+// Lets src/ssl/test_support.rs name the crate the same way from inside it and from tests/.
+#[cfg(test)]
+extern crate self as rustls_ssl;
+
 pub mod ssl;
 
 #[cfg(target_arch = "wasm32")]

@@ -617,56 +617,10 @@ fn drain_plaintext(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ssl::constants::{method, op};
-    use crate::ssl::context::Context;
-    use crate::ssl::pem;
-
-    const CHAIN: &[u8] = include_bytes!("../../js-tests/fixtures/server-ecdsa-chain.pem");
-    const KEY: &[u8] = include_bytes!("../../js-tests/fixtures/server-ecdsa.key");
-    const CA: &[u8] = include_bytes!("../../js-tests/fixtures/ca.pem");
-    const EXPIRED_CHAIN: &[u8] = include_bytes!("../../js-tests/fixtures/expired-chain.pem");
-    const EXPIRED_KEY: &[u8] = include_bytes!("../../js-tests/fixtures/expired.key");
-
-    fn server_with(chain: &[u8], key: &[u8]) -> Connection {
-        let mut ctx = Context::new(method::TLS_SERVER).unwrap();
-        ctx.settings
-            .set_certificate_chain(pem::certificates(chain).unwrap())
-            .unwrap();
-        ctx.settings
-            .set_private_key(PKey::from_pem(key, None).unwrap())
-            .unwrap();
-        Connection::new(ctx.snapshot())
-    }
-
-    fn client(options: u32) -> Connection {
-        let mut ctx = Context::new(method::TLS_CLIENT).unwrap();
-        ctx.load_verify_data(CA).unwrap();
-        ctx.set_options(options);
-        let mut c = Connection::new(ctx.snapshot());
-        c.set_host_name("localhost").unwrap();
-        c
-    }
-
-    fn pump(from: &mut Connection, to: &mut Connection) {
-        while let Ok(out) = from.bio_read(usize::MAX) {
-            to.bio_write(&out);
-        }
-    }
-
-    fn handshake(c: &mut Connection, s: &mut Connection) -> Result<()> {
-        for _ in 0..10 {
-            let rc = c.do_handshake();
-            pump(c, s);
-            let rs = s.do_handshake();
-            pump(s, c);
-            match (rc, rs) {
-                (Ok(()), Ok(())) => return Ok(()),
-                (Err(e), _) | (_, Err(e)) if e != Error::WantRead => return Err(e),
-                _ => {}
-            }
-        }
-        Err(Error::WantRead)
-    }
+    use crate::ssl::constants::op;
+    use crate::ssl::test_support::{
+        client, handshake, pump, server_with, CHAIN, EXPIRED_CHAIN, EXPIRED_KEY, KEY,
+    };
 
     #[test]
     fn handshake_data_and_two_step_shutdown() {

@@ -11,6 +11,8 @@ pub mod error;
 pub mod pem;
 pub mod pkey;
 pub mod roots;
+#[cfg(test)]
+mod test_support;
 pub mod verify;
 pub mod verify_code;
 pub mod x509;
