@@ -16,15 +16,7 @@ use crate::ssl::verify::{ClientVerifier, Policy, ServerVerifier, SharedOutcome, 
 
 fn provider(settings: &Settings) -> Arc<CryptoProvider> {
     let mut provider = rustls::crypto::ring::default_provider();
-    if settings.tls12_suites.is_some() || settings.tls13_suites.is_some() {
-        let (default13, default12): (Vec<_>, Vec<_>) = provider
-            .cipher_suites
-            .iter()
-            .partition(|s| matches!(s, rustls::SupportedCipherSuite::Tls13(_)));
-        let mut suites = settings.tls13_suites.clone().unwrap_or(default13);
-        suites.extend(settings.tls12_suites.clone().unwrap_or(default12));
-        provider.cipher_suites = suites;
-    }
+    provider.cipher_suites = settings.cipher_suites();
     if let Some(groups) = &settings.groups {
         provider.kx_groups = groups.clone();
     }

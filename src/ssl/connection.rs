@@ -539,18 +539,7 @@ impl Connection {
     }
 
     pub fn cipher_list(&self) -> Vec<String> {
-        let mut suites = self
-            .settings
-            .tls13_suites
-            .clone()
-            .unwrap_or_else(cipher_list::default_tls13);
-        suites.extend(
-            self.settings
-                .tls12_suites
-                .clone()
-                .unwrap_or_else(cipher_list::default_tls12),
-        );
-        cipher_list::cipher_list_names(&suites)
+        cipher_list::cipher_list_names(&self.settings.cipher_suites())
     }
 
     pub fn group_name(&self) -> Option<String> {

@@ -125,6 +125,20 @@ impl Settings {
         Ok(out)
     }
 
+    /// The suites offered: TLS 1.3 first, each list as set or this build's default order.
+    pub fn cipher_suites(&self) -> Vec<SupportedCipherSuite> {
+        let mut suites = self
+            .tls13_suites
+            .clone()
+            .unwrap_or_else(cipher_list::default_tls13);
+        suites.extend(
+            self.tls12_suites
+                .clone()
+                .unwrap_or_else(cipher_list::default_tls12),
+        );
+        suites
+    }
+
     /// The certificate and key, checked against each other.
     pub fn identity(&self) -> Option<(&[CertificateDer<'static>], &PKey)> {
         match (&self.key, self.chain.is_empty()) {
