@@ -66,6 +66,7 @@ export let
  */
 export function install(wasm, host) {
   wasm.__setErrorClasses({ SSLError, WantReadError, WantWriteError, ZeroReturnError, SysCallError });
+  wasm.__setNoOverlap(NO_OVERLAPPING_PROTOCOLS);
   wasm.__setHost(host);
   ({ Context, Connection, X509, X509Name, X509Store, PKey } = wasm);
   ({ loadCertificate, dumpCertificate, loadPrivateKey } = wasm);

@@ -7,7 +7,8 @@ use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::sync::Arc;
 
-use rustls::{ClientConnection, HandshakeKind, ServerConnection};
+use rustls::server::{Accepted, Acceptor};
+use rustls::{ClientConnection, HandshakeKind, ServerConfig};
 use rustls_pki_types::{CertificateDer, ServerName};
 
 use crate::ssl::cipher_list;
@@ -26,6 +27,9 @@ pub const MAX_RECORD_PLAINTEXT: usize = 16 * 1024;
 /// The name a client uses internally when the user gave none: with SNI off it never goes on
 /// the wire, and verification fails before it could matter (no name → verify result 62).
 const NO_SERVER_NAME: &str = "no-server-name.invalid";
+
+/// An unencrypted TLS 1.2-framed alert record: level fatal (2), internal_error (80).
+const INTERNAL_ERROR_ALERT: [u8; 7] = [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x50];
 
 pub struct Connection {
     settings: Settings,
@@ -48,6 +52,34 @@ pub struct Connection {
     outcome: SharedOutcome,
     wanted_read: bool,
     verify_hook: Option<Arc<dyn VerifyHook>>,
+    /// Server side until the ClientHello is in: rustls's Acceptor, so that the servername
+    /// and ALPN callbacks can run (and switch the Context) before the config is fixed.
+    accepting: Option<Acceptor>,
+    /// The ClientHello, waiting for the user's callbacks (`Error::ClientHelloReady`).
+    hello: Option<Accepted>,
+    /// Built when the server starts, so a missing certificate is reported at once; rebuilt
+    /// only if the callbacks change the settings.
+    server_config: Option<Arc<ServerConfig>>,
+    settings_replaced: bool,
+}
+
+/// What a server does about ALPN once its callbacks have seen the ClientHello.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AlpnChoice {
+    /// The settings' list, in the server's order of preference.
+    Default,
+    Select(Vec<u8>),
+    /// Go on without ALPN (`NO_OVERLAPPING_PROTOCOLS`).
+    NoOverlap,
+    /// Abort the handshake with a no_application_protocol alert.
+    Refuse,
+}
+
+/// What the server callbacks get to see of the ClientHello.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientHelloInfo {
+    pub server_name: Option<String>,
+    pub alpn: Vec<Vec<u8>>,
 }
 
 impl Connection {
@@ -67,6 +99,10 @@ impl Connection {
             outcome: SharedOutcome::default(),
             wanted_read: false,
             verify_hook: None,
+            accepting: None,
+            hello: None,
+            server_config: None,
+            settings_replaced: false,
             settings,
         }
     }
@@ -84,6 +120,7 @@ impl Connection {
     /// `setContext`: a new snapshot; only meaningful before the handshake starts.
     pub fn replace_settings(&mut self, settings: Settings) {
         self.settings = settings;
+        self.settings_replaced = true;
     }
 
     pub fn set_connect_state(&mut self) {
@@ -263,7 +300,7 @@ impl Connection {
         if let Some(e) = &self.fatal {
             return Err(e.clone());
         }
-        if self.tls.is_some() {
+        if self.is_started() {
             return Ok(());
         }
         let role = self.role().ok_or_else(|| {
@@ -294,15 +331,113 @@ impl Connection {
                 };
                 ClientConnection::new(Arc::new(config), name)?.into()
             }
-            Role::Server => ServerConnection::new(Arc::new(config::server(
-                &self.settings,
-                &self.outcome,
-                self.verify_hook.clone(),
-            )?))?
-            .into(),
+            Role::Server => {
+                let config = config::server(&self.settings, &self.outcome, self.verify_hook.clone())?;
+                self.server_config = Some(Arc::new(config));
+                self.settings_replaced = false;
+                self.accepting = Some(Acceptor::default());
+                return Ok(());
+            }
         };
         self.tls = Some(tls);
         Ok(())
+    }
+
+    /// Reads the ClientHello into the Acceptor. With servername or ALPN select callbacks set,
+    /// it stops there (`ClientHelloReady`) for the binding to run them outside any borrow;
+    /// otherwise it goes straight on.
+    fn accept(&mut self) -> Result<()> {
+        let Some(acceptor) = self.accepting.as_mut() else {
+            return Ok(());
+        };
+        while !self.incoming.is_empty() {
+            match acceptor.read_tls(&mut self.incoming) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) => return Err(self.fail(Error::ssl(format!("record layer failure: {e}")))),
+            }
+            match acceptor.accept() {
+                Ok(None) => continue,
+                Ok(Some(accepted)) => {
+                    self.accepting = None;
+                    self.hello = Some(accepted);
+                    if self.settings.alpn_select_callback.is_some()
+                        || self.settings.servername_callback.is_some()
+                    {
+                        return Err(Error::ClientHelloReady);
+                    }
+                    return self.resume_accept(AlpnChoice::Default);
+                }
+                Err((e, mut alert)) => {
+                    let _ = alert.write_all(&mut self.outgoing);
+                    let e = self.map_tls_error(e);
+                    return Err(self.fail(e));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The ClientHello the callbacks are looking at (server side, before `resume_accept`).
+    pub fn client_hello(&self) -> Option<ClientHelloInfo> {
+        let hello = self.hello.as_ref()?.client_hello();
+        Some(ClientHelloInfo {
+            server_name: hello.server_name().map(str::to_string),
+            alpn: hello
+                .alpn()
+                .map(|a| a.map(<[u8]>::to_vec).collect())
+                .unwrap_or_default(),
+        })
+    }
+
+    /// Goes on with the handshake after the callbacks, with the settings as they now are.
+    pub fn resume_accept(&mut self, alpn: AlpnChoice) -> Result<()> {
+        let Some(hello) = self.hello.take() else {
+            return Ok(());
+        };
+        let base = match self.server_config.take() {
+            Some(c) if !self.settings_replaced => c,
+            _ => Arc::new(config::server(
+                &self.settings,
+                &self.outcome,
+                self.verify_hook.clone(),
+            )?),
+        };
+        let config = match alpn {
+            AlpnChoice::Default => base,
+            other => {
+                let mut c = (*base).clone();
+                c.alpn_protocols = match other {
+                    AlpnChoice::Select(p) => vec![p],
+                    AlpnChoice::NoOverlap => Vec::new(),
+                    // No client offers an empty protocol name, so rustls finds no overlap
+                    // and sends no_application_protocol, as OpenSSL does for this answer.
+                    _ => vec![Vec::new()],
+                };
+                Arc::new(c)
+            }
+        };
+        match hello.into_connection(config) {
+            Ok(conn) => {
+                self.tls = Some(conn.into());
+                Ok(())
+            }
+            Err((e, mut alert)) => {
+                let _ = alert.write_all(&mut self.outgoing);
+                let e = self.map_tls_error(e);
+                Err(self.fail(e))
+            }
+        }
+    }
+
+    /// A callback failed while the ClientHello waited: the handshake is over.
+    pub fn abort_accept(&mut self, e: Error) -> Error {
+        if self.hello.take().is_some() {
+            // Nothing is encrypted yet, so a plaintext alert record is what the client
+            // expects: fatal internal_error, as OpenSSL sends when a callback fails.
+            self.outgoing.extend(INTERNAL_ERROR_ALERT);
+        }
+        self.fail(e)
     }
 
     /// Feeds every buffered ciphertext byte (and a pending EOF) to rustls and collects the
@@ -312,6 +447,10 @@ impl Connection {
         if let Some(e) = &self.fatal {
             return Err(e.clone());
         }
+        if self.hello.is_some() {
+            return Err(Error::ClientHelloReady);
+        }
+        self.accept()?;
         let Some(tls) = self.tls.as_mut() else {
             return Ok(());
         };
@@ -398,7 +537,7 @@ impl Connection {
     }
 
     pub fn is_started(&self) -> bool {
-        self.tls.is_some()
+        self.tls.is_some() || self.accepting.is_some() || self.hello.is_some()
     }
 
     pub fn fatal_error(&self) -> Option<&Error> {
@@ -449,6 +588,7 @@ impl Connection {
     pub fn server_name(&self) -> Option<String> {
         match &self.tls {
             Some(rustls::Connection::Server(s)) => s.server_name().map(str::to_string),
+            _ if self.role() == Some(Role::Server) => self.client_hello().and_then(|h| h.server_name),
             _ => self.host.as_ref().map(|(s, _)| s.clone()),
         }
     }
@@ -669,6 +809,53 @@ mod tests {
         assert_eq!(c.verify_result(), 10);
         assert_eq!(c.do_handshake(), Err(err.clone()));
         assert_eq!(c.read(1, false), Err(err));
+    }
+
+    #[test]
+    fn client_hello_callbacks_pause_the_server_and_choose_alpn() {
+        for (choice, expected) in [
+            (AlpnChoice::Select(b"h2".to_vec()), Ok(b"h2".to_vec())),
+            (AlpnChoice::NoOverlap, Ok(Vec::new())),
+            (AlpnChoice::Default, Ok(b"http/1.1".to_vec())),
+            (AlpnChoice::Refuse, Err(())),
+        ] {
+            let mut s = server_with(CHAIN, KEY);
+            s.settings_mut().alpn = vec![b"http/1.1".to_vec()];
+            // Any value stands for "a callback is set"; the binding stores JS functions here.
+            s.settings_mut().alpn_select_callback = Some(Arc::new(()));
+            let mut c = client(0);
+            c.settings_mut().alpn = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+            assert_eq!(c.do_handshake(), Err(Error::WantRead));
+            pump(&mut c, &mut s);
+            assert_eq!(s.do_handshake(), Err(Error::ClientHelloReady));
+            let hello = s.client_hello().unwrap();
+            assert_eq!(hello.server_name.as_deref(), Some("localhost"));
+            assert_eq!(hello.alpn, vec![b"h2".to_vec(), b"http/1.1".to_vec()]);
+            assert_eq!(s.server_name().as_deref(), Some("localhost"));
+            match (s.resume_accept(choice), expected) {
+                (Ok(()), Ok(alpn)) => {
+                    handshake(&mut c, &mut s).unwrap();
+                    assert_eq!(c.alpn_protocol(), alpn);
+                }
+                (Err(e), Err(())) => assert!(e.to_string().contains("no application protocol"), "{e}"),
+                (r, _) => panic!("unexpected {r:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_failed_callback_sends_a_fatal_alert() {
+        let mut s = server_with(CHAIN, KEY);
+        s.settings_mut().servername_callback = Some(Arc::new(()));
+        let mut c = client(0);
+        let _ = c.do_handshake();
+        pump(&mut c, &mut s);
+        assert_eq!(s.do_handshake(), Err(Error::ClientHelloReady));
+        assert_eq!(s.abort_accept(Error::CallbackFailed), Error::CallbackFailed);
+        assert_eq!(s.do_handshake(), Err(Error::CallbackFailed));
+        pump(&mut s, &mut c);
+        let err = c.do_handshake().unwrap_err();
+        assert!(err.to_string().contains("internal error"), "{err}");
     }
 
     #[test]

@@ -71,6 +71,9 @@ pub struct Settings {
     /// The user's verify callback, opaque to the core: the binding binds it to each
     /// Connection (as a `VerifyHook`) when the Connection takes its snapshot.
     pub verify_callback: Option<Arc<dyn std::any::Any + Send + Sync>>,
+    /// Server callbacks that run on the ClientHello, opaque likewise.
+    pub alpn_select_callback: Option<Arc<dyn std::any::Any + Send + Sync>>,
+    pub servername_callback: Option<Arc<dyn std::any::Any + Send + Sync>>,
 }
 
 impl Settings {
@@ -271,6 +274,8 @@ impl Context {
                 session_id_context: Vec::new(),
                 timeout: DEFAULT_TIMEOUT,
                 verify_callback: None,
+                alpn_select_callback: None,
+                servername_callback: None,
                 shared: Arc::new(Shared {
                     client_sessions: Arc::new(ClientSessionMemoryCache::new(SESSION_CACHE_SIZE)),
                     server_sessions: ServerSessionMemoryCache::new(SESSION_CACHE_SIZE),

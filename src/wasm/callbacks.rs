@@ -9,12 +9,15 @@
 use std::cell::RefCell;
 use std::rc::Weak;
 
-use js_sys::{Array, Function};
+use js_sys::{Array, Function, Uint8Array};
 use rustls_pki_types::CertificateDer;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::*;
 
+use crate::ssl::connection::{AlpnChoice, ClientHelloInfo};
+use crate::ssl::context::Settings;
 use crate::ssl::verify::{CallbackRaised, VerifyHook};
 use crate::ssl::x509::X509 as CoreX509;
+use crate::ssl::Error;
 use crate::wasm::x509::X509;
 
 /// A JS function stored in core settings, which must be `Send + Sync`.
@@ -72,4 +75,70 @@ impl<H: CallbackHost> VerifyHook for JsVerifyHook<H> {
             }
         }
     }
+}
+
+thread_local! {
+    static NO_OVERLAP: RefCell<JsValue> = const { RefCell::new(JsValue::UNDEFINED) };
+}
+
+/// The package's `NO_OVERLAPPING_PROTOCOLS` sentinel, handed over at load.
+#[wasm_bindgen(js_name = "__setNoOverlap")]
+pub fn set_no_overlap(sentinel: JsValue) {
+    NO_OVERLAP.with(|s| *s.borrow_mut() = sentinel);
+}
+
+/// A callback the Context stored opaquely in its settings.
+pub(crate) fn stored(callback: &Option<std::sync::Arc<dyn std::any::Any + Send + Sync>>) -> Option<Function> {
+    callback
+        .as_ref()
+        .and_then(|cb| cb.downcast_ref::<SendFunction>())
+        .map(|f| f.0.clone())
+}
+
+pub(crate) fn store(callback: Option<Function>) -> Option<std::sync::Arc<dyn std::any::Any + Send + Sync>> {
+    callback.map(|f| std::sync::Arc::new(SendFunction(f)) as std::sync::Arc<dyn std::any::Any + Send + Sync>)
+}
+
+/// Runs the servername callback, then the ALPN select callback (read after the first, which
+/// may have switched the Context), and says how the handshake goes on. `Err` is what a
+/// callback threw, or the `TypeError` for an answer of the wrong type.
+pub(crate) fn on_client_hello(
+    conn: &JsValue,
+    current: impl Fn(fn(&Settings) -> Option<Function>) -> Option<Function>,
+    hello: &ClientHelloInfo,
+) -> Result<AlpnChoice, JsValue> {
+    if let Some(cb) = current(|s| stored(&s.servername_callback)) {
+        cb.call1(&JsValue::NULL, conn)?;
+    }
+    let Some(cb) = current(|s| stored(&s.alpn_select_callback)) else {
+        return Ok(AlpnChoice::Default);
+    };
+    if hello.alpn.is_empty() {
+        // OpenSSL runs the ALPN callback only when the client offered protocols.
+        return Ok(AlpnChoice::Default);
+    }
+    let offered: Array = hello
+        .alpn
+        .iter()
+        .map(|p| JsValue::from(String::from_utf8_lossy(p).into_owned()))
+        .collect();
+    let answer = cb.call2(&JsValue::NULL, conn, &offered)?;
+    if NO_OVERLAP.with(|s| *s.borrow() == answer) {
+        return Ok(AlpnChoice::NoOverlap);
+    }
+    let chosen = match (answer.as_string(), answer.dyn_ref::<Uint8Array>()) {
+        (Some(s), _) => s.into_bytes(),
+        (None, Some(bytes)) => bytes.to_vec(),
+        _ => {
+            return Err(crate::wasm::errors::to_js(Error::Type(
+                "the ALPN select callback must return a string, a Uint8Array or NO_OVERLAPPING_PROTOCOLS"
+                    .into(),
+            )))
+        }
+    };
+    Ok(if chosen.is_empty() {
+        AlpnChoice::Refuse
+    } else {
+        AlpnChoice::Select(chosen)
+    })
 }

@@ -17,7 +17,7 @@ use crate::ssl::constants::{shutdown as shutdown_bits, MSG_PEEK};
 use crate::ssl::verify::VerifyHook;
 use crate::ssl::x509::X509 as CoreX509;
 use crate::ssl::{self, Error};
-use crate::wasm::callbacks::{CallbackHost, JsVerifyHook, SendFunction};
+use crate::wasm::callbacks::{self, CallbackHost, JsVerifyHook};
 use crate::wasm::context::{self, certificate_arg, SharedContext};
 use crate::wasm::convert;
 use crate::wasm::errors::{to_js, JsResult};
@@ -74,11 +74,34 @@ fn bind_verify_hook(state: &Rc<State>, callback: Option<Function>) {
 }
 
 fn settings_callback(settings: &ssl::context::Settings) -> Option<Function> {
-    settings
-        .verify_callback
-        .as_ref()
-        .and_then(|cb| cb.downcast_ref::<SendFunction>())
-        .map(|f| f.0.clone())
+    callbacks::stored(&settings.verify_callback)
+}
+
+/// The server has the ClientHello: run the user's callbacks with no borrow held (they may
+/// call `conn.setContext()`), then let the core go on.
+fn client_hello_callbacks(state: &Rc<State>) -> JsResult<()> {
+    let hello = state.core.try_borrow().map_err(|_| busy())?.client_hello();
+    let Some(hello) = hello else {
+        return Ok(());
+    };
+    let current = |pick: fn(&ssl::context::Settings) -> Option<Function>| {
+        state.core.try_borrow().ok().and_then(|c| pick(c.settings()))
+    };
+    match callbacks::on_client_hello(&state.js_connection(), current, &hello) {
+        Ok(choice) => state
+            .core
+            .try_borrow_mut()
+            .map_err(|_| busy())?
+            .resume_accept(choice)
+            .map_err(to_js),
+        Err(thrown) => {
+            *state.raised.borrow_mut() = Some(thrown.clone());
+            if let Ok(mut core) = state.core.try_borrow_mut() {
+                core.abort_accept(Error::CallbackFailed);
+            }
+            Err(thrown)
+        }
+    }
 }
 
 #[wasm_bindgen]
@@ -88,7 +111,7 @@ pub struct Connection {
 
 /// Runs `op` on the core; in transport mode, flushes and receives until it stops wanting
 /// input. The result's error is already a JS value.
-async fn drive<T>(state: &State, op: impl FnMut(&mut ssl::Connection) -> ssl::Result<T>) -> JsResult<T> {
+async fn drive<T>(state: &Rc<State>, op: impl FnMut(&mut ssl::Connection) -> ssl::Result<T>) -> JsResult<T> {
     let v = drive_unflushed(state, op).await?;
     flush(state).await?;
     Ok(v)
@@ -104,7 +127,7 @@ async fn flush(state: &State) -> JsResult<()> {
 /// `drive` without the final flush, for callers that must know whether the operation
 /// itself succeeded before the transport refused its output.
 async fn drive_unflushed<T>(
-    state: &State,
+    state: &Rc<State>,
     mut op: impl FnMut(&mut ssl::Connection) -> ssl::Result<T>,
 ) -> JsResult<T> {
     loop {
@@ -112,6 +135,13 @@ async fn drive_unflushed<T>(
             let mut core = state.core.try_borrow_mut().map_err(|_| busy())?;
             op(&mut core)
         };
+        if let Err(Error::ClientHelloReady) = result {
+            if let Err(e) = client_hello_callbacks(state) {
+                let _ = flush(state).await;
+                return Err(e);
+            }
+            continue;
+        }
         let Some(transport) = &state.transport else {
             return result.map_err(|e| match e {
                 Error::CallbackFailed => callback_error(state),
@@ -661,7 +691,7 @@ fn peek_flag(flags: &JsValue) -> ssl::Result<bool> {
 
 /// One `send`: encrypt at most one record, then flush. A retry after `WantWriteError` only
 /// flushes, because the data was already taken (OpenSSL's rule for non-blocking writes).
-async fn send_one(state: &State, data: &[u8]) -> JsResult<usize> {
+async fn send_one(state: &Rc<State>, data: &[u8]) -> JsResult<usize> {
     let taken = match state.send_taken.take() {
         Some(n) => n,
         None => drive_unflushed(state, |c| c.write(data)).await?,

@@ -13,7 +13,7 @@ use crate::ssl::constants::filetype;
 use crate::ssl::pkey::PKey as CorePKey;
 use crate::ssl::x509::X509 as CoreX509;
 use crate::ssl::{self, pem, Error};
-use crate::wasm::callbacks::SendFunction;
+use crate::wasm::callbacks;
 use crate::wasm::convert;
 use crate::wasm::errors::{to_js, JsResult};
 use crate::wasm::host;
@@ -286,9 +286,7 @@ impl Context {
     #[wasm_bindgen(js_name = setVerify)]
     pub fn set_verify(&self, mode: JsValue, callback: JsValue) -> JsResult<()> {
         let mode = convert::uint(&mode, "mode").map_err(to_js)?;
-        let callback = convert::optional_function(&callback, "callback")
-            .map_err(to_js)?
-            .map(|f| std::sync::Arc::new(SendFunction(f)) as std::sync::Arc<dyn std::any::Any + Send + Sync>);
+        let callback = callbacks::store(convert::optional_function(&callback, "callback").map_err(to_js)?);
         self.with(|c| {
             c.settings.set_verify(mode)?;
             c.settings.verify_callback = callback;
@@ -436,6 +434,28 @@ impl Context {
     pub fn set_alpn_protos(&self, protos: JsValue) -> JsResult<()> {
         let protos = convert::byte_list(&protos, "protos").map_err(to_js)?;
         self.with(|c| c.settings.set_alpn_protos(protos))
+    }
+
+    /// Server side: `callback(conn, offered: string[])` returns the protocol to use, or
+    /// `NO_OVERLAPPING_PROTOCOLS` to go on without ALPN; `""` aborts the handshake.
+    #[wasm_bindgen(js_name = setAlpnSelectCallback)]
+    pub fn set_alpn_select_callback(&self, callback: JsValue) -> JsResult<()> {
+        let cb = callbacks::store(convert::optional_function(&callback, "callback").map_err(to_js)?);
+        self.with(|c| {
+            c.settings.alpn_select_callback = cb;
+            Ok(())
+        })
+    }
+
+    /// Server side: `callback(conn)` runs when the ClientHello arrives; it may read
+    /// `conn.getServername()` and switch certificates with `conn.setContext(other)`.
+    #[wasm_bindgen(js_name = setTlsextServernameCallback)]
+    pub fn set_tlsext_servername_callback(&self, callback: JsValue) -> JsResult<()> {
+        let cb = callbacks::store(convert::optional_function(&callback, "callback").map_err(to_js)?);
+        self.with(|c| {
+            c.settings.servername_callback = cb;
+            Ok(())
+        })
     }
 
     // ---- sessions ----
