@@ -103,3 +103,49 @@ test('what a servername callback throws comes out of the handshake as the same o
   await Promise.all([c2.doHandshake(), s2.doHandshake()]);
   assert.equal(c2.getProtocolVersionName(), 'TLSv1.3');
 });
+
+test('the keylog callback gets NSS key-log lines for both TLS 1.3 sides', async () => {
+  const lines = { client: [], server: [] };
+  const ctx = serverContext();
+  ctx.setKeylogCallback((conn, line) => lines.server.push(new TextDecoder().decode(line)));
+  const [c, s] = pair(ctx);
+  c.getContext().setKeylogCallback(() => {}); // set after the Connection: its snapshot has none
+  await Promise.all([c.doHandshake(), s.doHandshake()]);
+  const labels = lines.server.map((l) => l.split(' ')[0]).sort();
+  assert.deepEqual(labels, [
+    'CLIENT_HANDSHAKE_TRAFFIC_SECRET',
+    'CLIENT_TRAFFIC_SECRET_0',
+    'EXPORTER_SECRET',
+    'SERVER_HANDSHAKE_TRAFFIC_SECRET',
+    'SERVER_TRAFFIC_SECRET_0',
+  ]);
+  for (const l of lines.server) assert.match(l, /^[A-Z_0-9]+ [0-9a-f]{64} [0-9a-f]{64,96}$/);
+  assert.deepEqual(lines.client, []);
+});
+
+test('a keylog callback that throws rejects the I/O call once; the connection goes on', async () => {
+  const ctx = serverContext();
+  const boom = new Error('disk full');
+  ctx.setKeylogCallback(() => {
+    throw boom;
+  });
+  const [c, s] = pair(ctx);
+  const [rc, rs] = await Promise.allSettled([c.doHandshake(), s.doHandshake()]);
+  assert.equal(rc.status, 'fulfilled');
+  assert.equal(rs.reason, boom);
+  await c.sendall('still here');
+  assert.equal(new TextDecoder().decode(await s.recv(100)), 'still here');
+});
+
+test('the info callback reports the start and the end of the handshake', async () => {
+  const { SSL_CB_HANDSHAKE_START, SSL_CB_HANDSHAKE_DONE, SSL_ST_CONNECT, SSL_ST_ACCEPT } = await import('rustls-ssl');
+  const events = [];
+  const ctx = serverContext();
+  ctx.setInfoCallback((conn, where, ret) => events.push(['server', where, ret]));
+  const [c, s] = pair(ctx);
+  c.setInfoCallback((conn, where, ret) => events.push(['client', where, ret]));
+  await Promise.all([c.doHandshake(), s.doHandshake()]);
+  const of = (side) => events.filter((e) => e[0] === side).map((e) => e[1]);
+  assert.deepEqual(of('client'), [SSL_CB_HANDSHAKE_START | SSL_ST_CONNECT, SSL_CB_HANDSHAKE_DONE]);
+  assert.deepEqual(of('server'), [SSL_CB_HANDSHAKE_START | SSL_ST_ACCEPT, SSL_CB_HANDSHAKE_DONE]);
+});

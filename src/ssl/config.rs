@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use rustls::client::Resumption;
 use rustls::crypto::CryptoProvider;
-use rustls::{ClientConfig, ServerConfig};
+use rustls::{ClientConfig, KeyLog, ServerConfig};
 use rustls_pki_types::ServerName;
 
 use crate::ssl::constants::{op, sess_cache, verify};
@@ -58,6 +58,7 @@ pub(crate) fn client(
     name: Option<&ServerName<'static>>,
     outcome: &SharedOutcome,
     hook: Option<Arc<dyn VerifyHook>>,
+    key_log: Option<Arc<dyn KeyLog>>,
 ) -> Result<ClientConfig> {
     let provider = provider(settings);
     let verifier = Arc::new(ServerVerifier {
@@ -73,6 +74,9 @@ pub(crate) fn client(
         None => builder.with_no_client_auth(),
     };
     config.alpn_protocols = settings.alpn.clone();
+    if let Some(key_log) = key_log {
+        config.key_log = key_log;
+    }
     // An IP literal or no name at all sends no SNI, as OpenSSL.
     config.enable_sni = matches!(name, Some(ServerName::DnsName(_)));
     // OpenSSL's default mode caches on the server only; a client resumes when asked to.
@@ -93,6 +97,7 @@ pub(crate) fn server(
     settings: &Settings,
     outcome: &SharedOutcome,
     hook: Option<Arc<dyn VerifyHook>>,
+    key_log: Option<Arc<dyn KeyLog>>,
 ) -> Result<ServerConfig> {
     let provider = provider(settings);
     let mode = settings.verify_mode.unwrap_or(verify::NONE);
@@ -114,6 +119,9 @@ pub(crate) fn server(
     };
     let mut config = builder.with_single_cert(chain, key)?;
     config.alpn_protocols = settings.alpn.clone();
+    if let Some(key_log) = key_log {
+        config.key_log = key_log;
+    }
     config.ignore_client_order = settings.options & op::CIPHER_SERVER_PREFERENCE != 0;
     if settings.session_cache_mode & sess_cache::SERVER != 0 {
         config.session_storage = settings.shared.server_sessions.clone();

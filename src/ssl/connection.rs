@@ -8,12 +8,12 @@ use std::io::{self, Read, Write};
 use std::sync::Arc;
 
 use rustls::server::{Accepted, Acceptor};
-use rustls::{ClientConnection, HandshakeKind, ServerConfig};
+use rustls::{ClientConnection, HandshakeKind, KeyLog, ServerConfig};
 use rustls_pki_types::{CertificateDer, ServerName};
 
 use crate::ssl::cipher_list;
 use crate::ssl::config;
-use crate::ssl::constants::shutdown;
+use crate::ssl::constants::{info, shutdown};
 use crate::ssl::context::{Role, Settings};
 use crate::ssl::error::{Error, Result};
 use crate::ssl::pkey::PKey;
@@ -61,6 +61,11 @@ pub struct Connection {
     /// only if the callbacks change the settings.
     server_config: Option<Arc<ServerConfig>>,
     settings_replaced: bool,
+    key_log: Option<Arc<dyn KeyLog>>,
+    /// Info-callback events (`where`, `ret`) not yet delivered: rustls has no state-machine
+    /// hook, so the start and the end of the handshake are reported from here.
+    info_events: Vec<(u32, i32)>,
+    handshake_done_reported: bool,
 }
 
 /// What a server does about ALPN once its callbacks have seen the ClientHello.
@@ -103,6 +108,9 @@ impl Connection {
             hello: None,
             server_config: None,
             settings_replaced: false,
+            key_log: None,
+            info_events: Vec::new(),
+            handshake_done_reported: false,
             settings,
         }
     }
@@ -146,6 +154,20 @@ impl Connection {
             .to_owned();
         self.host = Some((name.to_string(), parsed));
         Ok(())
+    }
+
+    /// Where NSS key-log lines go (the user's keylog callback, bound by the binding).
+    pub fn set_key_log(&mut self, key_log: Option<Arc<dyn KeyLog>>) {
+        self.key_log = key_log;
+    }
+
+    /// The info-callback events since the last call, oldest first.
+    pub fn take_info_events(&mut self) -> Vec<(u32, i32)> {
+        if !self.handshake_done_reported && self.is_handshake_done() {
+            self.handshake_done_reported = true;
+            self.info_events.push((info::HANDSHAKE_DONE, 1));
+        }
+        std::mem::take(&mut self.info_events)
     }
 
     /// The user's verify callback, bound to this connection by the binding. `None` removes it.
@@ -306,6 +328,10 @@ impl Connection {
         let role = self.role().ok_or_else(|| {
             Error::ssl("connection type not set: call setConnectState() or setAcceptState() first")
         })?;
+        let side = match role {
+            Role::Client => info::ST_CONNECT,
+            Role::Server => info::ST_ACCEPT,
+        };
         if let Some(forced) = self.settings.forced_role() {
             if forced != role {
                 return Err(Error::ssl(match forced {
@@ -322,6 +348,7 @@ impl Connection {
                     name.as_ref(),
                     &self.outcome,
                     self.verify_hook.clone(),
+                    self.key_log.clone(),
                 )?;
                 let name = match name {
                     Some(n) => n,
@@ -332,14 +359,21 @@ impl Connection {
                 ClientConnection::new(Arc::new(config), name)?.into()
             }
             Role::Server => {
-                let config = config::server(&self.settings, &self.outcome, self.verify_hook.clone())?;
+                let config = config::server(
+                    &self.settings,
+                    &self.outcome,
+                    self.verify_hook.clone(),
+                    self.key_log.clone(),
+                )?;
                 self.server_config = Some(Arc::new(config));
+                self.info_events.push((info::HANDSHAKE_START | side, 1));
                 self.settings_replaced = false;
                 self.accepting = Some(Acceptor::default());
                 return Ok(());
             }
         };
         self.tls = Some(tls);
+        self.info_events.push((info::HANDSHAKE_START | side, 1));
         Ok(())
     }
 
@@ -401,6 +435,7 @@ impl Connection {
                 &self.settings,
                 &self.outcome,
                 self.verify_hook.clone(),
+                self.key_log.clone(),
             )?),
         };
         let config = match alpn {

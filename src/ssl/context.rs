@@ -74,6 +74,9 @@ pub struct Settings {
     /// Server callbacks that run on the ClientHello, opaque likewise.
     pub alpn_select_callback: Option<Arc<dyn std::any::Any + Send + Sync>>,
     pub servername_callback: Option<Arc<dyn std::any::Any + Send + Sync>>,
+    /// `setKeylogCallback` and `setInfoCallback`, opaque likewise.
+    pub keylog_callback: Option<Arc<dyn std::any::Any + Send + Sync>>,
+    pub info_callback: Option<Arc<dyn std::any::Any + Send + Sync>>,
 }
 
 impl Settings {
@@ -276,6 +279,8 @@ impl Context {
                 verify_callback: None,
                 alpn_select_callback: None,
                 servername_callback: None,
+                keylog_callback: None,
+                info_callback: None,
                 shared: Arc::new(Shared {
                     client_sessions: Arc::new(ClientSessionMemoryCache::new(SESSION_CACHE_SIZE)),
                     server_sessions: ServerSessionMemoryCache::new(SESSION_CACHE_SIZE),

@@ -31,7 +31,50 @@ unsafe impl Sync for SendFunction {}
 /// where a thrown exception waits to be rethrown.
 pub(crate) trait CallbackHost {
     fn js_connection(&self) -> JsValue;
+    /// What a verify callback threw: the handshake fails, and the error sticks.
     fn raised(&self) -> &RefCell<Option<JsValue>>;
+    /// What a keylog callback threw: the I/O call that ran it rejects with it once, and the
+    /// connection goes on (a key-log line cannot fail a handshake).
+    fn pending(&self) -> &RefCell<Option<JsValue>>;
+}
+
+/// The keylog callback, bound to its connection: `callback(conn, line)` with NSS key-log
+/// lines (`LABEL <client_random hex> <secret hex>`), as pyOpenSSL passes them.
+pub(crate) struct JsKeyLog<H: CallbackHost> {
+    pub(crate) callback: Function,
+    pub(crate) host: Weak<H>,
+}
+
+unsafe impl<H: CallbackHost> Send for JsKeyLog<H> {}
+unsafe impl<H: CallbackHost> Sync for JsKeyLog<H> {}
+
+impl<H: CallbackHost> std::fmt::Debug for JsKeyLog<H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JsKeyLog")
+    }
+}
+
+impl<H: CallbackHost> rustls::KeyLog for JsKeyLog<H> {
+    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
+        let Some(host) = self.host.upgrade() else {
+            return;
+        };
+        let line = format!("{label} {} {}", hex(client_random), hex(secret));
+        let line = Uint8Array::from(line.as_bytes());
+        if let Err(thrown) = self.callback.call2(&JsValue::NULL, &host.js_connection(), &line) {
+            host.pending().borrow_mut().get_or_insert(thrown);
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 pub(crate) struct JsVerifyHook<H: CallbackHost> {

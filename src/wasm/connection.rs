@@ -17,7 +17,7 @@ use crate::ssl::constants::{shutdown as shutdown_bits, MSG_PEEK};
 use crate::ssl::verify::VerifyHook;
 use crate::ssl::x509::X509 as CoreX509;
 use crate::ssl::{self, Error};
-use crate::wasm::callbacks::{self, CallbackHost, JsVerifyHook};
+use crate::wasm::callbacks::{self, CallbackHost, JsKeyLog, JsVerifyHook};
 use crate::wasm::context::{self, certificate_arg, SharedContext};
 use crate::wasm::convert;
 use crate::wasm::errors::{to_js, JsResult};
@@ -43,6 +43,8 @@ struct State {
     sendall_done: Cell<Option<(usize, usize)>>,
     /// What a user callback threw, rethrown by every later operation (the error is sticky).
     raised: RefCell<Option<JsValue>>,
+    /// What a keylog callback threw, for the I/O call that ran it to reject with once.
+    pending: RefCell<Option<JsValue>>,
 }
 
 impl CallbackHost for State {
@@ -57,6 +59,43 @@ impl CallbackHost for State {
 
     fn raised(&self) -> &RefCell<Option<JsValue>> {
         &self.raised
+    }
+
+    fn pending(&self) -> &RefCell<Option<JsValue>> {
+        &self.pending
+    }
+}
+
+/// Binds the keylog callback (from the Context's settings) to this connection.
+fn bind_key_log(state: &Rc<State>, callback: Option<Function>) {
+    let key_log = callback.map(|callback| {
+        Arc::new(JsKeyLog {
+            callback,
+            host: Rc::downgrade(state),
+        }) as Arc<dyn rustls::KeyLog>
+    });
+    if let Ok(mut core) = state.core.try_borrow_mut() {
+        core.set_key_log(key_log);
+    }
+}
+
+/// Delivers what happened during an operation, outside any borrow: info-callback events,
+/// then a keylog callback's exception.
+fn after_operation(state: &Rc<State>) -> JsResult<()> {
+    let (events, callback) = {
+        let mut core = state.core.try_borrow_mut().map_err(|_| busy())?;
+        let events = core.take_info_events();
+        (events, callbacks::stored(&core.settings().info_callback))
+    };
+    if let Some(cb) = callback {
+        let conn = state.js_connection();
+        for (place, ret) in events {
+            cb.call3(&JsValue::NULL, &conn, &place.into(), &ret.into())?;
+        }
+    }
+    match state.pending.borrow_mut().take() {
+        Some(thrown) => Err(thrown),
+        None => Ok(()),
     }
 }
 
@@ -135,6 +174,11 @@ async fn drive_unflushed<T>(
             let mut core = state.core.try_borrow_mut().map_err(|_| busy())?;
             op(&mut core)
         };
+        if let Err(e) = after_operation(state) {
+            // What the operation queued for the peer still goes out.
+            let _ = flush(state).await;
+            return Err(e);
+        }
         if let Err(Error::ClientHelloReady) = result {
             if let Err(e) = client_hello_callbacks(state) {
                 let _ = flush(state).await;
@@ -233,6 +277,7 @@ impl Connection {
             .map_err(|_| to_js(Error::ssl("context is busy")))?
             .snapshot();
         let callback = settings_callback(&settings);
+        let keylog = callbacks::stored(&settings.keylog_callback);
         let state = Rc::new(State {
             core: RefCell::new(ssl::Connection::new(settings)),
             context: RefCell::new((shared, context)),
@@ -243,10 +288,12 @@ impl Connection {
             send_taken: Cell::new(None),
             sendall_done: Cell::new(None),
             raised: RefCell::new(None),
+            pending: RefCell::new(None),
             this: RefCell::new(Weak::new()),
         });
         *state.this.borrow_mut() = Rc::downgrade(&state);
         bind_verify_hook(&state, callback);
+        bind_key_log(&state, keylog);
         Ok(Connection { state })
     }
 
@@ -329,9 +376,19 @@ impl Connection {
             .map_err(|_| to_js(Error::ssl("context is busy")))?
             .snapshot();
         let callback = settings_callback(&settings);
+        let keylog = callbacks::stored(&settings.keylog_callback);
         self.core()?.replace_settings(settings);
         bind_verify_hook(&self.state, callback);
+        bind_key_log(&self.state, keylog);
         *self.state.context.borrow_mut() = (shared, context);
+        Ok(())
+    }
+
+    /// `callback(conn, where, ret)` for this connection only (pyOpenSSL 25.2).
+    #[wasm_bindgen(js_name = setInfoCallback)]
+    pub fn set_info_callback(&self, callback: JsValue) -> JsResult<()> {
+        let cb = callbacks::store(convert::optional_function(&callback, "callback").map_err(to_js)?);
+        self.core()?.settings_mut().info_callback = cb;
         Ok(())
     }
 

@@ -458,6 +458,27 @@ impl Context {
         })
     }
 
+    /// `callback(conn, line: Uint8Array)` with each NSS key-log line (for Wireshark).
+    #[wasm_bindgen(js_name = setKeylogCallback)]
+    pub fn set_keylog_callback(&self, callback: JsValue) -> JsResult<()> {
+        let cb = callbacks::store(convert::optional_function(&callback, "callback").map_err(to_js)?);
+        self.with(|c| {
+            c.settings.keylog_callback = cb;
+            Ok(())
+        })
+    }
+
+    /// `callback(conn, where, ret)`: rustls has no state-machine hook, so `where` is
+    /// `SSL_CB_HANDSHAKE_START` (with the connect/accept bit) and `SSL_CB_HANDSHAKE_DONE`.
+    #[wasm_bindgen(js_name = setInfoCallback)]
+    pub fn set_info_callback(&self, callback: JsValue) -> JsResult<()> {
+        let cb = callbacks::store(convert::optional_function(&callback, "callback").map_err(to_js)?);
+        self.with(|c| {
+            c.settings.info_callback = cb;
+            Ok(())
+        })
+    }
+
     // ---- sessions ----
 
     #[wasm_bindgen(js_name = setSessionCacheMode)]
