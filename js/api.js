@@ -11,7 +11,7 @@ import {
   ZeroReturnError,
   SysCallError,
 } from './errors.js';
-import { memoryPair, socketTransport } from './transports.js';
+import { memoryPair, socketTransport, streamTransport } from './transports.js';
 
 export {
   SSLError,
@@ -23,6 +23,7 @@ export {
   SysCallError,
   memoryPair,
   socketTransport,
+  streamTransport,
 };
 
 /** pyOpenSSL's sentinel for an ALPN select callback that accepts no protocol. */
@@ -32,7 +33,7 @@ export const NO_OVERLAPPING_PROTOCOLS = Object.freeze({
 
 // Classes from the wasm module.
 export let Context, Connection, X509, X509Name, X509Store, PKey;
-export let loadCertificate, dumpCertificate, loadPrivateKey;
+export let loadCertificate, dumpCertificate, loadPrivateKey, webSocketTransport;
 /** @type {Readonly<{package: string, rustls: string}>} */
 export let version;
 
@@ -69,7 +70,7 @@ export function install(wasm, host) {
   wasm.__setNoOverlap(NO_OVERLAPPING_PROTOCOLS);
   wasm.__setHost(host);
   ({ Context, Connection, X509, X509Name, X509Store, PKey } = wasm);
-  ({ loadCertificate, dumpCertificate, loadPrivateKey } = wasm);
+  ({ loadCertificate, dumpCertificate, loadPrivateKey, webSocketTransport } = wasm);
   version = Object.freeze(wasm.__versions());
 
   const c = wasm.__constants();

@@ -141,3 +141,114 @@ export function socketTransport(socket) {
     },
   };
 }
+
+/**
+ * Bytes `streamTransport` lets the other side leave unread before `send` waits, as a socket's
+ * buffers would. A stream's own `writer.ready` is no use here: a TransformStream's default
+ * queue holds one chunk, so a send would wait for the peer to read the previous one, and a
+ * peer that sends before it reads (a server's session tickets, then its reply) deadlocks.
+ */
+const STREAM_HIGH_WATER = 1024 * 1024;
+
+/**
+ * A transport over a pair of WHATWG streams: bytes come from `readable` (chunks must be
+ * `Uint8Array`s) and go to `writable`. `recv` waits for the next chunk and returns up to
+ * `maxBytes` of it, keeping the rest for the next call; the end of `readable` is an empty
+ * array, and an error from it is thrown (→ SysCallError with the error as `cause`). `send`
+ * copies the data, writes it and resolves with its length; once more than 1 MiB written is
+ * still unread (writes not settled), it waits for the other side to read first. A write that
+ * fails is thrown by the next `send`. `close()` closes `writable` after the sends before it,
+ * which is end of stream for the reader on the other side.
+ * @param {{ readable: ReadableStream<Uint8Array>, writable: WritableStream<Uint8Array> }} streams
+ */
+export function streamTransport({ readable, writable } = /** @type {any} */ ({})) {
+  if (!readable || typeof readable.getReader !== 'function' || !writable || typeof writable.getWriter !== 'function') {
+    throw new TypeError('streamTransport needs { readable, writable }: a ReadableStream and a WritableStream');
+  }
+  const reader = readable.getReader();
+  const writer = writable.getWriter();
+  /** @type {Uint8Array | null} bytes of the last chunk that recv has not returned yet */
+  let leftover = null;
+  let ended = false;
+  let closed = false;
+  /** Bytes written whose write() has not settled: not yet taken by the other side. */
+  let unsettled = 0;
+  /** @type {Array<() => void>} sends waiting for `unsettled` to drop */
+  const waiters = [];
+  /** @type {Promise<unknown>} the last send or close, so each goes after the ones before */
+  let tail = Promise.resolve();
+  /** @type {{ error: unknown } | null} the first failed write, thrown by every later send */
+  let failure = null;
+
+  /** @param {number} max */
+  const takeLeftover = (max) => {
+    const chunk = /** @type {Uint8Array} */ (leftover);
+    if (chunk.length <= max) {
+      leftover = null;
+      return chunk;
+    }
+    leftover = chunk.subarray(max);
+    return chunk.subarray(0, max);
+  };
+
+  /** @param {number} max */
+  const readMore = async (max) => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) {
+        ended = true;
+        return EMPTY;
+      }
+      if (!ArrayBuffer.isView(value)) {
+        throw new TypeError(`streamTransport: the readable gave a ${typeof value} chunk; it must give Uint8Arrays`);
+      }
+      if (value.byteLength === 0) continue; // an empty array would read as end of stream
+      leftover = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+      return takeLeftover(max);
+    }
+  };
+
+  /** @param {Uint8Array} copy */
+  const write = async (copy) => {
+    while (unsettled > STREAM_HIGH_WATER && !failure) await new Promise((r) => waiters.push(() => r(undefined)));
+    if (failure) throw failure.error;
+    unsettled += copy.length;
+    const settle = () => {
+      unsettled -= copy.length;
+      for (const wake of waiters.splice(0)) wake();
+    };
+    writer.write(copy).then(settle, (/** @type {unknown} */ error) => {
+      failure ??= { error };
+      settle();
+    });
+    return copy.length;
+  };
+
+  return {
+    readable,
+    writable,
+    /** @param {Uint8Array} data */
+    send(data) {
+      if (failure) throw failure.error;
+      if (closed) throw new Error('streamTransport: the transport was closed');
+      const copy = new Uint8Array(data); // now: the view is only valid during the call
+      const turn = tail.then(() => write(copy));
+      tail = turn.catch(() => {});
+      return turn;
+    },
+    /** @param {number} max */
+    recv(max) {
+      if (leftover) return takeLeftover(max);
+      if (ended) return EMPTY;
+      return readMore(max);
+    },
+    /** @returns {Promise<void>} */
+    close() {
+      if (!closed) {
+        closed = true;
+        tail = tail.then(() => writer.close()).catch(() => {});
+      }
+      return /** @type {Promise<void>} */ (tail);
+    },
+  };
+}

@@ -21,4 +21,5 @@ extern crate self as rustls_ssl;
 pub mod ssl;
 
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+#[doc(hidden)]
+pub mod wasm;

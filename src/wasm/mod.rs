@@ -14,6 +14,7 @@ mod host;
 mod lock;
 mod pkey;
 mod transport;
+pub mod websocket;
 mod x509;
 
 use js_sys::{Object, Reflect};
