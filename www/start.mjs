@@ -1,70 +1,121 @@
-// `npm start`: a TLS server on loopback and a rustls-ssl client that handshakes with it over a
-// real socket, verifies it against the test CA, sends an HTTP/1.1 request and prints what was
-// negotiated. (The browser demo through a WebSocket tunnel builds on this; see README.)
-import net from 'node:net';
-import tls from 'node:tls';
-import { readFileSync } from 'node:fs';
-import {
-  Context,
-  Connection,
-  socketTransport,
-  TLS_CLIENT_METHOD,
-  ZeroReturnError,
-  SysCallError,
-} from 'rustls-ssl';
+// `npm start`: starts the demo stack (fresh test CA, two TLS servers, the WebSocket → TCP tunnel
+// and the page server, all on 127.0.0.1), runs a rustls-ssl client in Node through the same
+// tunnel the page uses, prints what it negotiated and the server's reply, then serves the page
+// until Ctrl-C. PORT sets the page server's port (default 8080; a free one if that is taken).
+import WebSocket from 'ws';
+import * as ssl from 'rustls-ssl';
+import { startStack } from './stack.mjs';
 
-const fixture = (name) => readFileSync(new URL(`../js-tests/fixtures/${name}`, import.meta.url));
+const DEFAULT_PORT = 8080;
 
-const server = tls.createServer(
-  {
-    cert: fixture('server-ecdsa-chain.pem'),
-    key: fixture('server-ecdsa.key'),
-    ALPNProtocols: ['http/1.1'],
-  },
-  (socket) => {
-    socket.once('data', () => {
-      const body = `hello from node:tls over ${socket.getProtocol()}\n`;
-      socket.end(`HTTP/1.1 200 OK\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`);
-    });
-  },
-);
-await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-const { port } = server.address();
-console.log(`TLS server (node:tls) listening on 127.0.0.1:${port}`);
+const wanted = process.env.PORT ? Number(process.env.PORT) : DEFAULT_PORT;
+if (!Number.isInteger(wanted) || wanted < 0 || wanted > 65535) {
+  console.error(`PORT must be a port number, not ${JSON.stringify(process.env.PORT)}`);
+  process.exit(2);
+}
 
-const ctx = new Context(TLS_CLIENT_METHOD);
-ctx.loadVerifyLocations(null, null, fixture('ca.pem'));
-ctx.setAlpnProtos(['http/1.1']);
+const stack = await startOnPort(wanted);
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => void stop(0));
+}
 
-const socket = net.connect(port, '127.0.0.1');
-await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-const conn = new Connection(ctx, socketTransport(socket));
-conn.setConnectState();
-conn.setTlsextHostName('localhost');
-await conn.doHandshake();
+console.log('demo stack on 127.0.0.1:');
+console.log(`  trusted TLS server     ${stack.targets.trusted}   (certificate from the demo CA)`);
+console.log(`  untrusted TLS server   ${stack.targets.untrusted}   (certificate from a CA nobody trusts)`);
+console.log(`  WebSocket tunnel       ${stack.tunnelUrl}?target=HOST:PORT`);
+console.log('');
 
-const cert = conn.getPeerCertificate();
-console.log('handshake complete:');
-console.log(`  protocol     ${conn.getProtocolVersionName()}`);
-console.log(`  cipher       ${conn.getCipherName()} (${conn.getCipherBits()} bits)`);
-console.log(`  group        ${conn.getGroupName()}`);
-console.log(`  ALPN         ${conn.getAlpnProtoNegotiated() || '(none)'}`);
-console.log(`  verify       ${conn.getVerifyResult()} (0 = ok)`);
-console.log(`  subject      ${cert.getSubject()}`);
-console.log(`  issuer       ${cert.getIssuer()}`);
-console.log(`  SANs         ${cert.getSubjectAltNames().join(', ')}`);
-console.log(`  sha256       ${cert.digest('sha256')}`);
+try {
+  await nodeClient(stack);
+} catch (err) {
+  console.error(`the Node client failed: ${describe(err)}`);
+  await stop(1);
+}
 
-await conn.sendall('GET / HTTP/1.1\r\nhost: localhost\r\n\r\n');
-let response = '';
-for (;;) {
+console.log('');
+console.log(`Open the demo page: ${stack.pageUrl}`);
+console.log('Ctrl-C to stop');
+
+/**
+ * `startStack` on `port`; when that port is taken, on any free one, saying so.
+ * @param {number} port
+ */
+async function startOnPort(port) {
+  const log = (/** @type {string} */ line) => console.log(`  [server] ${line}`);
   try {
-    response += new TextDecoder().decode(await conn.recv(16384));
-  } catch (e) {
-    if (e instanceof ZeroReturnError || e instanceof SysCallError) break;
-    throw e;
+    return await startStack({ port, log });
+  } catch (err) {
+    if (/** @type {NodeJS.ErrnoException} */ (err).code !== 'EADDRINUSE' || port === 0) throw err;
+    const stack = await startStack({ port: 0, log });
+    console.log(`port ${port} is in use; serving on ${new URL(stack.pageUrl).port} instead`);
+    return stack;
   }
 }
-console.log('HTTP response:\n' + response.replace(/\r/g, '').replace(/^/gm, '  '));
-socket.destroy();
-server.close();
+
+/**
+ * The library client, in Node, through the tunnel: verifies the trusted server against the
+ * demo CA, sends one HTTP/1.1 request and prints the handshake and the reply.
+ * @param {Awaited<ReturnType<typeof startStack>>} stack
+ */
+async function nodeClient(stack) {
+  const { Context, Connection, webSocketTransport, TLS_CLIENT_METHOD, ZeroReturnError, SysCallError } = ssl;
+  if (typeof webSocketTransport !== 'function') {
+    throw new Error('this build of rustls-ssl has no webSocketTransport; run npm run build');
+  }
+  const url = `${stack.tunnelUrl}?target=${stack.targets.trusted}`;
+  console.log(`rustls-ssl client (Node) → ${url}`);
+
+  const ctx = new Context(TLS_CLIENT_METHOD);
+  ctx.loadVerifyLocations(null, null, stack.caPem);
+  ctx.setAlpnProtos(['http/1.1']);
+  const transport = webSocketTransport(new WebSocket(url));
+  const conn = new Connection(ctx, transport);
+  conn.setConnectState();
+  conn.setTlsextHostName('localhost');
+  try {
+    await conn.doHandshake();
+
+    const cert = conn.getPeerCertificate();
+    console.log('handshake complete:');
+    console.log(`  protocol   ${conn.getProtocolVersionName()}`);
+    console.log(`  cipher     ${conn.getCipherName()} (${conn.getCipherBits()} bits)`);
+    console.log(`  group      ${conn.getGroupName()}`);
+    console.log(`  ALPN       ${conn.getAlpnProtoNegotiated() || '(none)'}`);
+    console.log(`  verify     ${conn.getVerifyResult()} (0 = ok)`);
+    console.log(`  subject    ${cert.getSubject()}`);
+    console.log(`  issuer     ${cert.getIssuer()}`);
+    console.log(`  SANs       ${cert.getSubjectAltNames().join(', ')}`);
+    console.log(`  sha256     ${cert.digest('sha256')}`);
+
+    await conn.sendall('GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
+    const decoder = new TextDecoder();
+    let response = '';
+    for (;;) {
+      try {
+        response += decoder.decode(await conn.recv(16384), { stream: true });
+      } catch (e) {
+        if (e instanceof ZeroReturnError || e instanceof SysCallError) break;
+        throw e;
+      }
+    }
+    console.log('HTTP response:');
+    console.log(response.replace(/\r/g, '').trimEnd().replace(/^(?=.)/gm, '  '));
+  } finally {
+    transport.close();
+  }
+}
+
+/** @param {any} err */
+function describe(err) {
+  const cause = err?.cause?.message ? ` (cause: ${err.cause.message})` : '';
+  return `${err?.name ?? 'Error'}: ${err?.message ?? err}${cause}`;
+}
+
+/** Closes the stack (servers, tunnels, temp files) and exits. @param {number} code */
+async function stop(code) {
+  if (stopping) return;
+  stopping = true;
+  await stack.close().catch((err) => console.error(`while stopping: ${describe(err)}`));
+  process.exit(code);
+}
