@@ -281,3 +281,14 @@ describe('host names and verify modes', () => {
     await assertStillWorks();
   });
 });
+
+test('a rejected certificate can still be read from the connection, as with OpenSSL', T, async () => {
+  const { client, server } = memoryConnections(clientContext(), serverContext('expired-chain.pem'));
+  const r = await handshake(client, server);
+  assert.match(r.client.message, /certificate has expired/);
+  assert.equal(client.getVerifyResult(), 10);
+  assert.equal(client.getPeerCertificate().getSubject().CN, 'localhost');
+  assert.equal(client.getPeerCertificate().hasExpired(), true);
+  assert.equal(client.getPeerCertChain().length, 2);
+  assert.equal(client.getVerifiedChain(), null);
+});

@@ -111,22 +111,10 @@ async function run() {
   /** @type {any} */
   let conn = null;
   let handshakeDone = false;
-  /** @type {Array<{ pem: string, errno: number }>} by depth: what the verify callback saw */
-  const seen = [];
   try {
     const ctx = new ssl.Context(ssl.TLS_CLIENT_METHOD);
     ctx.loadVerifyLocations(null, null, await fetchCa());
     ctx.setAlpnProtos(['http/1.1']);
-    // The verify callback changes nothing (it returns OpenSSL's verdict); it keeps what it was
-    // shown, because a rejected chain is not available from the connection afterwards.
-    ctx.setVerify(ssl.VERIFY_PEER, (/** @type {any} */ _c, /** @type {any} */ x509, /** @type {number} */ errno, /** @type {number} */ depth, /** @type {boolean} */ ok) => {
-      try {
-        seen[depth] = { pem: x509.toPem(), errno };
-      } catch {
-        // nothing to keep
-      }
-      return ok;
-    });
 
     timeline.event('WebSocket opening', url, 'phase');
     const ws = new WebSocket(url);
@@ -160,10 +148,10 @@ async function run() {
     document.body.dataset.state = 'done';
   } catch (err) {
     console.warn(err);
-    const rejected = handshakeDone ? [] : seenCerts(seen);
-    if (conn && !handshakeDone) showHandshakeFailure(conn, rejected);
+    if (conn && !handshakeDone) showHandshakeFailure(conn);
     else if (!conn) ui.chain.replaceChildren(placeholder('No certificate: the handshake did not start.'));
-    const leaf = rejected[0]?.cert ?? null;
+    // A rejected certificate is still there to read, as with OpenSSL.
+    const leaf = (conn && !handshakeDone && safePeer(conn)) || null;
     const { message, detail } = explain({ err, ssl, conn, leaf, host, url, wsClose, handshakeDone });
     const what = conn && !handshakeDone ? 'TLS handshake failed' : 'failed';
     timeline.event(what, message.split(/\.(?:\s|$)/)[0], 'bad');
@@ -247,30 +235,24 @@ function showNegotiated(conn) {
   showVerify(conn.getVerifyResult());
 }
 
-/**
- * The certificates the verify callback saw, leaf first, as X509 objects with the verify
- * result at their depth.
- * @param {Array<{ pem: string, errno: number }>} seen
- */
-function seenCerts(seen) {
-  return seen.flatMap((s) => {
-    try {
-      return s ? [{ cert: ssl.X509.fromPem(s.pem), errno: s.errno }] : [];
-    } catch {
-      return [];
-    }
-  });
+/** The peer's leaf, or null if there is none to read. @param {any} conn */
+function safePeer(conn) {
+  try {
+    return conn.getPeerCertificate();
+  } catch {
+    return null;
+  }
 }
 
 /**
  * What a failed handshake still tells: the verify result and the certificates received.
- * @param {any} conn @param {Array<{ cert: any, errno: number }>} rejected
+ * @param {any} conn
  */
-function showHandshakeFailure(conn, rejected) {
+function showHandshakeFailure(conn) {
   try {
     const code = conn.getVerifyResult();
     if (code) showVerify(code);
-    if (rejected.length || conn.getPeerCertificate()) showChain(ui.chain, conn, rejected);
+    if (conn.getPeerCertificate()) showChain(ui.chain, conn);
     else ui.chain.replaceChildren(placeholder('No certificate: the handshake did not get that far.'));
   } catch {
     // nothing more to show

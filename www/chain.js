@@ -5,11 +5,10 @@
 /**
  * Fills `container` from `conn`; returns how many certificates it shows.
  * @param {HTMLElement} container
- * @param {any} conn a Connection after the handshake, or after it failed
- * @param {Array<{ cert: any, errno: number }>} [rejected] after a failed verification: what
- *   the verify callback was shown, leaf first (the connection keeps no rejected chain)
+ * @param {any} conn a Connection after the handshake, or after it failed (the peer's
+ *   certificates stay readable after a failed verification, as with OpenSSL)
  */
-export function showChain(container, conn, rejected = []) {
+export function showChain(container, conn) {
   const sent = safe(() => conn.getPeerCertChain()) ?? [];
   const verified = safe(() => conn.getVerifiedChain()) ?? [];
   const sentPrints = new Set(sent.map((/** @type {any} */ c) => c.digest('sha256')));
@@ -27,15 +26,15 @@ export function showChain(container, conn, rejected = []) {
     });
     return verified.length;
   }
-  if (sent.length || rejected.length) {
-    const certs = sent.length ? sent.map((/** @type {any} */ cert) => ({ cert, errno: 0 })) : rejected;
-    note.textContent = `Not verified. What the server presented, leaf first (${count(certs.length)}):`;
-    certs.forEach(({ cert, errno }, i) => {
+  if (sent.length) {
+    const code = safe(() => conn.getVerifyResult()) ?? 0;
+    note.textContent = `Not verified. What the server presented, leaf first (${count(sent.length)}):`;
+    sent.forEach((/** @type {any} */ cert, /** @type {number} */ i) => {
       const badges = [role(cert, i), 'sent by the server'];
-      if (errno) badges.push(`rejected: verify code ${errno}`);
+      if (code && i === 0) badges.push(`rejected: verify code ${code}`);
       container.append(certCard(cert, cert.digest('sha256'), badges, 'untrusted'));
     });
-    return certs.length;
+    return sent.length;
   }
   note.className = 'empty';
   note.textContent = 'The server presented no certificate.';

@@ -628,8 +628,12 @@ impl Connection {
         }
     }
 
-    pub fn peer_certificates(&self) -> Option<&[CertificateDer<'static>]> {
-        self.tls.as_ref().and_then(|t| t.peer_certificates())
+    /// What the peer sent, leaf first; after a failed verification too, as OpenSSL.
+    pub fn peer_certificates(&self) -> Option<Vec<CertificateDer<'static>>> {
+        if let Some(certs) = self.tls.as_ref().and_then(|t| t.peer_certificates()) {
+            return Some(certs.to_vec());
+        }
+        Some(read_outcome(&self.outcome).presented).filter(|p| !p.is_empty())
     }
 
     /// As OpenSSL: the leaf is part of the chain on the client side, not on the server side.
@@ -637,7 +641,7 @@ impl Connection {
         let certs = self.peer_certificates()?;
         Some(match self.role() {
             Some(Role::Server) => certs.get(1..).unwrap_or_default().to_vec(),
-            _ => certs.to_vec(),
+            _ => certs,
         })
     }
 
@@ -842,6 +846,8 @@ mod tests {
             "{err:?}"
         );
         assert_eq!(c.verify_result(), 10);
+        // The rejected certificate can still be inspected, as with OpenSSL.
+        assert_eq!(c.peer_certificates().map(|p| p.len()), Some(2));
         assert_eq!(c.do_handshake(), Err(err.clone()));
         assert_eq!(c.read(1, false), Err(err));
     }

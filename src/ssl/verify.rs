@@ -29,6 +29,9 @@ pub struct Outcome {
     pub detail: String,
     /// Leaf first, anchor last, when a path was built.
     pub verified_chain: Vec<CertificateDer<'static>>,
+    /// What the peer sent, leaf first. rustls keeps the peer's certificates only when they
+    /// were accepted; OpenSSL (and a user reading why a handshake failed) still has them.
+    pub presented: Vec<CertificateDer<'static>>,
 }
 
 pub type SharedOutcome = Arc<Mutex<Outcome>>;
@@ -93,6 +96,10 @@ fn decide(
     intermediates: &[CertificateDer<'_>],
     mut outcome: Outcome,
 ) -> Result<(), rustls::Error> {
+    outcome.presented = std::iter::once(end_entity)
+        .chain(intermediates)
+        .map(|c| c.clone().into_owned())
+        .collect();
     let mut code = outcome.code.unwrap_or(VerifyCode::OK);
     if let Some(hook) = &policy.hook {
         let chain: Vec<&CertificateDer<'_>> = std::iter::once(end_entity).chain(intermediates).collect();
@@ -154,7 +161,7 @@ pub fn evaluate(
         code: Some(code),
         depth,
         detail,
-        verified_chain: Vec::new(),
+        ..Outcome::default()
     };
 
     let ee = match webpki::EndEntityCert::try_from(end_entity) {
@@ -241,9 +248,8 @@ pub fn evaluate(
 
     Outcome {
         code: Some(VerifyCode::OK),
-        depth: 0,
-        detail: String::new(),
         verified_chain: chain,
+        ..Outcome::default()
     }
 }
 

@@ -586,8 +586,7 @@ impl Connection {
         Ok(nullable(
             self.core_ref()?
                 .peer_certificates()
-                .and_then(|c| c.first())
-                .and_then(to_x509),
+                .and_then(|c| c.first().and_then(to_x509)),
         ))
     }
 
