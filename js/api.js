@@ -32,7 +32,7 @@ export const NO_OVERLAPPING_PROTOCOLS = Object.freeze({
 });
 
 // Classes from the wasm module.
-export let Context, Connection, X509, X509Name, X509Store, PKey;
+export let Context, Connection, X509, X509Name, X509Store, PKey, Session;
 export let loadCertificate, dumpCertificate, loadPrivateKey, webSocketTransport;
 /** @type {Readonly<{package: string, rustls: string}>} */
 export let version;
@@ -69,7 +69,7 @@ export function install(wasm, host) {
   wasm.__setErrorClasses({ SSLError, WantReadError, WantWriteError, ZeroReturnError, SysCallError });
   wasm.__setNoOverlap(NO_OVERLAPPING_PROTOCOLS);
   wasm.__setHost(host);
-  ({ Context, Connection, X509, X509Name, X509Store, PKey } = wasm);
+  ({ Context, Connection, X509, X509Name, X509Store, PKey, Session } = wasm);
   ({ loadCertificate, dumpCertificate, loadPrivateKey, webSocketTransport } = wasm);
   version = Object.freeze(wasm.__versions());
 
@@ -101,7 +101,7 @@ export function install(wasm, host) {
   } = c.flat);
 
   addNameGetters(X509Name);
-  for (const cls of [Context, Connection, X509, X509Name, X509Store, PKey]) {
+  for (const cls of [Context, Connection, X509, X509Name, X509Store, PKey, Session]) {
     if (Symbol.dispose && !cls.prototype[Symbol.dispose]) cls.prototype[Symbol.dispose] = cls.prototype.free;
   }
 }

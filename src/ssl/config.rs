@@ -12,6 +12,7 @@ use rustls_pki_types::ServerName;
 use crate::ssl::constants::{op, sess_cache, verify};
 use crate::ssl::context::{Role, Settings};
 use crate::ssl::error::{Error, Result};
+use crate::ssl::session::{ConnectionStore, Handles, Session};
 use crate::ssl::verify::{ClientVerifier, Policy, ServerVerifier, SharedOutcome, VerifyHook};
 
 fn provider(settings: &Settings) -> Arc<CryptoProvider> {
@@ -52,26 +53,37 @@ fn identity(
         .map(|(chain, key)| (chain.to_vec(), key.der().clone_key()))
 }
 
-/// A client config; `name` is what `setTlsextHostName` asked for.
+/// A client config and the session store it uses; `name` is what `setTlsextHostName` asked
+/// for (`sni_name` is what rustls is given, a placeholder when there is none).
 pub(crate) fn client(
     settings: &Settings,
     name: Option<&ServerName<'static>>,
+    sni_name: &ServerName<'static>,
     outcome: &SharedOutcome,
     hook: Option<Arc<dyn VerifyHook>>,
     key_log: Option<Arc<dyn KeyLog>>,
-) -> Result<ClientConfig> {
+    offered: Option<Session>,
+) -> Result<(ClientConfig, Arc<ConnectionStore>)> {
     let provider = provider(settings);
-    let verifier = Arc::new(ServerVerifier {
-        policy: policy(settings, Role::Client, outcome, &provider, hook),
-        expected_name: name.cloned(),
-    });
+    let reuse = offered.as_ref().and_then(|s| s.handles()).cloned();
+    let verifier = match &reuse {
+        Some(h) => {
+            h.verifier.reroute(outcome.clone(), hook, name.cloned());
+            h.verifier.clone()
+        }
+        None => Arc::new(ServerVerifier::new(
+            policy(settings, Role::Client, outcome, &provider, hook),
+            name.cloned(),
+        )),
+    };
     let builder = ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(&settings.versions()?)?
         .dangerous()
-        .with_custom_certificate_verifier(verifier);
-    let mut config = match identity(settings) {
-        Some((chain, key)) => builder.with_client_auth_cert(chain, key)?,
-        None => builder.with_no_client_auth(),
+        .with_custom_certificate_verifier(verifier.clone());
+    let mut config = match (reuse, identity(settings)) {
+        (Some(h), _) => builder.with_client_cert_resolver(h.resolver),
+        (None, Some((chain, key))) => builder.with_client_auth_cert(chain, key)?,
+        (None, None) => builder.with_no_client_auth(),
     };
     config.alpn_protocols = settings.alpn.clone();
     if let Some(key_log) = key_log {
@@ -79,18 +91,25 @@ pub(crate) fn client(
     }
     // An IP literal or no name at all sends no SNI, as OpenSSL.
     config.enable_sni = matches!(name, Some(ServerName::DnsName(_)));
-    // OpenSSL's default mode caches on the server only; a client resumes when asked to.
-    config.resumption = if settings.session_cache_mode & sess_cache::CLIENT != 0 {
-        Resumption::store(settings.shared.client_sessions.clone())
-    } else {
-        Resumption::disabled()
+    // The connection's own store: it captures what the server sends (getSession) and offers
+    // what setSession gave. A client resumes only when told to, as with OpenSSL.
+    let handles = Handles {
+        verifier,
+        resolver: config.client_auth_cert_resolver.clone(),
     };
+    let store = Arc::new(ConnectionStore::new(
+        &settings.shared,
+        offered,
+        handles,
+        sni_name.clone(),
+    ));
+    config.resumption = Resumption::store(store.clone());
     if settings.options & op::NO_TICKET != 0 {
         config.resumption = config
             .resumption
             .tls12_resumption(rustls::client::Tls12Resumption::SessionIdOnly);
     }
-    Ok(config)
+    Ok((config, store))
 }
 
 pub(crate) fn server(

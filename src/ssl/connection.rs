@@ -17,6 +17,7 @@ use crate::ssl::constants::{info, shutdown};
 use crate::ssl::context::{Role, Settings};
 use crate::ssl::error::{Error, Result};
 use crate::ssl::pkey::PKey;
+use crate::ssl::session::{ConnectionStore, Session};
 use crate::ssl::verify::{read_outcome, SharedOutcome, VerifyHook, CALLBACK_RAISED};
 use crate::ssl::verify_code::VerifyCode;
 use crate::ssl::x509::X509;
@@ -66,6 +67,9 @@ pub struct Connection {
     /// hook, so the start and the end of the handshake are reported from here.
     info_events: Vec<(u32, i32)>,
     handshake_done_reported: bool,
+    /// Client side: what `setSession` offered, then the store that captures new tickets.
+    offered_session: Option<Session>,
+    session_store: Option<Arc<ConnectionStore>>,
 }
 
 /// What a server does about ALPN once its callbacks have seen the ClientHello.
@@ -111,6 +115,8 @@ impl Connection {
             key_log: None,
             info_events: Vec::new(),
             handshake_done_reported: false,
+            offered_session: None,
+            session_store: None,
             settings,
         }
     }
@@ -154,6 +160,21 @@ impl Connection {
             .to_owned();
         self.host = Some((name.to_string(), parsed));
         Ok(())
+    }
+
+    /// Offers a session from an earlier connection for resumption (before the handshake).
+    pub fn set_session(&mut self, session: Session) -> Result<()> {
+        if !session.belongs_to(&self.settings.shared) {
+            return Err(Error::Range("the session was made with another Context".into()));
+        }
+        self.offered_session = Some(session);
+        Ok(())
+    }
+
+    /// The client's session: available once the server's tickets have been read (in TLS 1.3
+    /// they arrive after the handshake, so after the first `recv`).
+    pub fn session(&self) -> Option<Session> {
+        self.session_store.as_ref().and_then(|s| s.session())
     }
 
     /// Where NSS key-log lines go (the user's keylog callback, bound by the binding).
@@ -343,20 +364,23 @@ impl Connection {
         let tls: rustls::Connection = match role {
             Role::Client => {
                 let name = self.host.as_ref().map(|(_, n)| n.clone());
-                let config = config::client(
-                    &self.settings,
-                    name.as_ref(),
-                    &self.outcome,
-                    self.verify_hook.clone(),
-                    self.key_log.clone(),
-                )?;
-                let name = match name {
-                    Some(n) => n,
+                let sni_name = match &name {
+                    Some(n) => n.clone(),
                     None => ServerName::try_from(NO_SERVER_NAME)
                         .map_err(|_| Error::ssl("internal: placeholder name"))?
                         .to_owned(),
                 };
-                ClientConnection::new(Arc::new(config), name)?.into()
+                let (config, store) = config::client(
+                    &self.settings,
+                    name.as_ref(),
+                    &sni_name,
+                    &self.outcome,
+                    self.verify_hook.clone(),
+                    self.key_log.clone(),
+                    self.offered_session.clone(),
+                )?;
+                self.session_store = Some(store);
+                ClientConnection::new(Arc::new(config), sni_name)?.into()
             }
             Role::Server => {
                 let config = config::server(
@@ -785,9 +809,11 @@ fn drain_plaintext(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ssl::constants::op;
+    use crate::ssl::constants::{method, op};
+    use crate::ssl::context::Context;
+    use crate::ssl::pem;
     use crate::ssl::test_support::{
-        client, handshake, pump, server_with, CHAIN, EXPIRED_CHAIN, EXPIRED_KEY, KEY,
+        client, handshake, pump, server_with, CA, CHAIN, EXPIRED_CHAIN, EXPIRED_KEY, KEY,
     };
 
     #[test]
@@ -897,6 +923,48 @@ mod tests {
         pump(&mut s, &mut c);
         let err = c.do_handshake().unwrap_err();
         assert!(err.to_string().contains("internal error"), "{err}");
+    }
+
+    #[test]
+    fn sessions_resume_on_tls13_and_tls12_and_stay_with_their_context() {
+        for options in [0, op::NO_TLSV1_3] {
+            let mut server_ctx = Context::new(method::TLS_SERVER).unwrap();
+            server_ctx
+                .settings
+                .set_certificate_chain(pem::certificates(CHAIN).unwrap())
+                .unwrap();
+            server_ctx
+                .settings
+                .set_private_key(PKey::from_pem(KEY, None).unwrap())
+                .unwrap();
+            let mut client_ctx = Context::new(method::TLS_CLIENT).unwrap();
+            client_ctx.load_verify_data(CA).unwrap();
+            client_ctx.set_options(options);
+            let new_pair = || {
+                let mut c = Connection::new(client_ctx.snapshot());
+                c.set_host_name("localhost").unwrap();
+                (c, Connection::new(server_ctx.snapshot()))
+            };
+
+            let (mut c, mut s) = new_pair();
+            handshake(&mut c, &mut s).unwrap();
+            // TLS 1.3 tickets come after the handshake: the session exists once they are read.
+            s.write(b"x").unwrap();
+            pump(&mut s, &mut c);
+            assert_eq!(c.read(1, false).unwrap(), b"x");
+            let session = c.session().expect("a session after the first read");
+            assert!(!c.is_session_reused());
+
+            let (mut c2, mut s2) = new_pair();
+            c2.set_session(session.clone()).unwrap();
+            handshake(&mut c2, &mut s2).unwrap();
+            assert!(c2.is_session_reused(), "options {options:#x}");
+            assert!(s2.is_session_reused());
+
+            let other = Context::new(method::TLS_CLIENT).unwrap();
+            let mut stranger = Connection::new(other.snapshot());
+            assert!(matches!(stranger.set_session(session), Err(Error::Range(_))));
+        }
     }
 
     #[test]

@@ -7,7 +7,6 @@
 
 use std::sync::Arc;
 
-use rustls::client::ClientSessionMemoryCache;
 use rustls::crypto::SupportedKxGroup;
 use rustls::server::ServerSessionMemoryCache;
 use rustls::{DistinguishedName, SupportedCipherSuite};
@@ -31,12 +30,11 @@ pub enum Role {
 /// Caches shared by every connection made from one Context, as OpenSSL's `SSL_CTX` shares them.
 #[derive(Debug)]
 pub struct Shared {
-    pub client_sessions: Arc<ClientSessionMemoryCache>,
     pub server_sessions: Arc<ServerSessionMemoryCache>,
 }
 
-/// The entries each cache holds: OpenSSL's default size is far larger, but a page rarely talks
-/// to more than a few servers, and each entry holds secrets.
+/// The sessions a server keeps: OpenSSL's default is far larger, but each entry holds secrets
+/// and a page or test harness rarely serves many clients at once.
 const SESSION_CACHE_SIZE: usize = 256;
 
 /// pyOpenSSL's default session timeout, in seconds.
@@ -282,7 +280,6 @@ impl Context {
                 keylog_callback: None,
                 info_callback: None,
                 shared: Arc::new(Shared {
-                    client_sessions: Arc::new(ClientSessionMemoryCache::new(SESSION_CACHE_SIZE)),
                     server_sessions: ServerSessionMemoryCache::new(SESSION_CACHE_SIZE),
                 }),
             },

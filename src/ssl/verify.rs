@@ -345,9 +345,36 @@ fn rustls_error(code: VerifyCode) -> rustls::Error {
 /// Verifies a server's certificate for a client connection.
 #[derive(Debug)]
 pub struct ServerVerifier {
-    pub policy: Policy,
+    policy: Mutex<Policy>,
     /// The name the user asked for; `None` when `setTlsextHostName` was never called.
-    pub expected_name: Option<ServerName<'static>>,
+    expected_name: Mutex<Option<ServerName<'static>>>,
+    algorithms: WebPkiSupportedAlgorithms,
+}
+
+impl ServerVerifier {
+    pub fn new(policy: Policy, expected_name: Option<ServerName<'static>>) -> Self {
+        Self {
+            algorithms: policy.algorithms,
+            policy: Mutex::new(policy),
+            expected_name: Mutex::new(expected_name),
+        }
+    }
+
+    /// rustls resumes a session only with the very verifier that made it, so a connection
+    /// resuming another's session takes over its verifier: from then on the outcome, the
+    /// callback and the name to check are this connection's. (The connection that made the
+    /// session is past its handshake and never verifies again.)
+    pub fn reroute(
+        &self,
+        outcome: SharedOutcome,
+        hook: Option<Arc<dyn VerifyHook>>,
+        name: Option<ServerName<'static>>,
+    ) {
+        let mut policy = self.policy.lock().unwrap_or_else(|p| p.into_inner());
+        policy.outcome = outcome;
+        policy.hook = hook;
+        *self.expected_name.lock().unwrap_or_else(|p| p.into_inner()) = name;
+    }
 }
 
 impl ServerCertVerifier for ServerVerifier {
@@ -359,15 +386,21 @@ impl ServerCertVerifier for ServerVerifier {
         _ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        let policy = self.policy.lock().unwrap_or_else(|p| p.into_inner());
+        let name = self
+            .expected_name
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         let outcome = evaluate(
-            &self.policy,
+            &policy,
             end_entity,
             intermediates,
             Purpose::Server,
-            self.expected_name.as_ref(),
+            name.as_ref(),
             now,
         );
-        decide(&self.policy, end_entity, intermediates, outcome)?;
+        decide(&policy, end_entity, intermediates, outcome)?;
         Ok(ServerCertVerified::assertion())
     }
 
@@ -377,7 +410,7 @@ impl ServerCertVerifier for ServerVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(message, cert, dss, &self.policy.algorithms)
+        verify_tls12_signature(message, cert, dss, &self.algorithms)
     }
 
     fn verify_tls13_signature(
@@ -386,11 +419,11 @@ impl ServerCertVerifier for ServerVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(message, cert, dss, &self.policy.algorithms)
+        verify_tls13_signature(message, cert, dss, &self.algorithms)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.policy.algorithms.supported_schemes()
+        self.algorithms.supported_schemes()
     }
 }
 

@@ -22,6 +22,7 @@ use crate::wasm::context::{self, certificate_arg, SharedContext};
 use crate::wasm::convert;
 use crate::wasm::errors::{to_js, JsResult};
 use crate::wasm::lock::AsyncLock;
+use crate::wasm::session::{self, Session};
 use crate::wasm::transport::{busy, Transport};
 use crate::wasm::x509::X509;
 
@@ -390,6 +391,24 @@ impl Connection {
         let cb = callbacks::store(convert::optional_function(&callback, "callback").map_err(to_js)?);
         self.core()?.settings_mut().info_callback = cb;
         Ok(())
+    }
+
+    /// Offers a session from an earlier connection of the same Context for resumption.
+    #[wasm_bindgen(js_name = setSession)]
+    pub fn set_session(&self, session: JsValue) -> JsResult<()> {
+        let session = session::lookup(&session).ok_or_else(|| {
+            to_js(Error::Type(format!(
+                "session must be a Session, not {}",
+                convert::type_name(&session)
+            )))
+        })?;
+        self.core()?.set_session(session).map_err(to_js)
+    }
+
+    /// `null` until the server's session data arrived (in TLS 1.3, after the first `recv`).
+    #[wasm_bindgen(js_name = getSession)]
+    pub fn get_session(&self) -> JsResult<JsValue> {
+        Ok(nullable(self.core_ref()?.session().map(Session::from)))
     }
 
     #[wasm_bindgen(js_name = getContext)]

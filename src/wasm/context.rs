@@ -3,7 +3,6 @@
 //! plain `Error` where API.md promises a `TypeError`.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
 use js_sys::Function;
@@ -17,24 +16,19 @@ use crate::wasm::callbacks;
 use crate::wasm::convert;
 use crate::wasm::errors::{to_js, JsResult};
 use crate::wasm::host;
+use crate::wasm::registry::Registry;
 
 pub(crate) type SharedContext = Rc<RefCell<ssl::Context>>;
 
 thread_local! {
-    static REGISTRY: RefCell<HashMap<u32, Weak<RefCell<ssl::Context>>>> = RefCell::new(HashMap::new());
-    static NEXT_ID: RefCell<u32> = const { RefCell::new(1) };
+    static CONTEXTS: Registry<Weak<RefCell<ssl::Context>>> = const { Registry::new("__rustlsSslContextId") };
 }
 
 /// The Context behind a JS value, or a `TypeError`.
 pub(crate) fn lookup(v: &JsValue) -> ssl::Result<SharedContext> {
-    let id = if v.is_object() {
-        js_sys::Reflect::get(v, &"__rustlsSslContextId".into())
-            .ok()
-            .and_then(|id| id.as_f64())
-    } else {
-        None
-    };
-    id.and_then(|id| REGISTRY.with(|r| r.borrow().get(&(id as u32)).and_then(Weak::upgrade)))
+    CONTEXTS
+        .with(|r| r.get(v))
+        .and_then(|w| w.upgrade())
         .ok_or_else(|| {
             Error::Type(format!(
                 "context must be a Context, not {}",
@@ -54,7 +48,7 @@ pub struct Context {
 impl Drop for Context {
     fn drop(&mut self) {
         let id = self.id;
-        let _ = REGISTRY.try_with(|r| r.borrow_mut().remove(&id));
+        let _ = CONTEXTS.try_with(|r| r.remove(id));
     }
 }
 
@@ -138,13 +132,7 @@ impl Context {
         let method = convert::uint(&method, "method").map_err(to_js)?;
         let ctx = ssl::Context::new(method).map_err(to_js)?;
         let inner = Rc::new(RefCell::new(ctx));
-        let id = NEXT_ID.with(|n| {
-            let mut n = n.borrow_mut();
-            let id = *n;
-            *n = n.wrapping_add(1).max(1);
-            id
-        });
-        REGISTRY.with(|r| r.borrow_mut().insert(id, Rc::downgrade(&inner)));
+        let id = CONTEXTS.with(|r| r.insert(Rc::downgrade(&inner)));
         Ok(Context {
             inner,
             id,

@@ -13,6 +13,8 @@ mod errors;
 mod host;
 mod lock;
 mod pkey;
+mod registry;
+mod session;
 mod transport;
 pub mod websocket;
 mod x509;

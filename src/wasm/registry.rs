@@ -1,0 +1,46 @@
+//! Finding the Rust object behind a JS object of one of the package's classes, by a hidden
+//! id property. wasm-bindgen's own class check throws a plain `Error` where API.md promises a
+//! `TypeError`, and taking a class by value would empty the caller's JS object.
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+
+use js_sys::Reflect;
+use wasm_bindgen::JsValue;
+
+pub(crate) struct Registry<T: Clone> {
+    entries: RefCell<BTreeMap<u32, T>>,
+    next: Cell<u32>,
+    /// The getter each registered class exposes with its id.
+    property: &'static str,
+}
+
+impl<T: Clone> Registry<T> {
+    pub(crate) const fn new(property: &'static str) -> Self {
+        Self {
+            entries: RefCell::new(BTreeMap::new()),
+            next: Cell::new(1),
+            property,
+        }
+    }
+
+    pub(crate) fn insert(&self, value: T) -> u32 {
+        let id = self.next.get();
+        self.next.set(id.wrapping_add(1).max(1));
+        self.entries.borrow_mut().insert(id, value);
+        id
+    }
+
+    pub(crate) fn remove(&self, id: u32) {
+        self.entries.borrow_mut().remove(&id);
+    }
+
+    /// The value registered for the JS object `v`, if it is one of ours.
+    pub(crate) fn get(&self, v: &JsValue) -> Option<T> {
+        if !v.is_object() {
+            return None;
+        }
+        let id = Reflect::get(v, &self.property.into()).ok()?.as_f64()?;
+        self.entries.borrow().get(&(id as u32)).cloned()
+    }
+}
