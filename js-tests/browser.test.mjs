@@ -9,20 +9,11 @@ import { mkdir } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { chromium } from 'playwright-core';
+import { launchChromium } from './helpers/chromium.mjs';
 
 import { startStack } from '../www/stack.mjs';
 
 const SHOTS = fileURLToPath(new URL('../test-output/browser/', import.meta.url));
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync'
-];
 const T = { timeout: 30000 };
 const FINISHED = 'body[data-state="done"], body[data-state="error"]';
 const TLS13_SUITE = /\b(TLS_AES_128_GCM_SHA256|TLS_AES_256_GCM_SHA384|TLS_CHACHA20_POLY1305_SHA256)\b/;
@@ -35,7 +26,7 @@ describe('the demo page in Chromium', () => {
   before(async () => {
     await mkdir(SHOTS, { recursive: true });
     stack = await startStack({ log: (line) => serverLog.push(line) });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
 
   after(async () => {

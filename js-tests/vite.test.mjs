@@ -11,20 +11,11 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { chromium } from 'playwright-core';
+import { launchChromium } from './helpers/chromium.mjs';
 import { build } from 'vite';
 
 const APP = fileURLToPath(new URL('./vite-app/', import.meta.url));
 const DIST = fileURLToPath(new URL('../test-output/vite-dist/', import.meta.url));
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-dev-shm-usage',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync'
-];
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8',
@@ -90,7 +81,7 @@ describe('rustls-ssl in a Vite build', () => {
   let browser;
 
   before(async () => {
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
 
   after(async () => {
