@@ -102,7 +102,41 @@ export function install(wasm, host) {
 
   addNameGetters(X509Name);
   for (const cls of [Context, Connection, X509, X509Name, X509Store, PKey, Session]) {
+    guardFreed(cls);
     if (Symbol.dispose && !cls.prototype[Symbol.dispose]) cls.prototype[Symbol.dispose] = cls.prototype.free;
+  }
+}
+
+/** The methods that return promises: they reject, never throw (API.md §3). */
+const PROMISE_METHODS = new Set(['doHandshake', 'send', 'sendall', 'recv', 'recvInto', 'read', 'write', 'shutdown']);
+
+/**
+ * A method called on an object after `free()` would reach wasm with a null pointer and throw
+ * wasm-bindgen's "null pointer passed to rust", synchronously even from promise methods.
+ * Each method checks first and says what happened; a second `free()` does nothing.
+ * @param {any} cls
+ */
+function guardFreed(cls) {
+  const proto = cls.prototype;
+  for (const name of Object.getOwnPropertyNames(proto)) {
+    const desc = Object.getOwnPropertyDescriptor(proto, name);
+    if (name === 'constructor' || !desc || typeof desc.value !== 'function') continue;
+    const method = desc.value;
+    const returnsPromise = cls === Connection && PROMISE_METHODS.has(name);
+    const guarded = {
+      /** @this {any} @param {any[]} args */
+      [name](...args) {
+        if (!this || !this.__wbg_ptr) {
+          if (name === 'free') return undefined;
+          const err = new TypeError(`${cls.name}.${name}() called on a freed ${cls.name} (after free() or dispose)`);
+          Object.defineProperty(err, 'code', { value: 'ERR_USE_AFTER_FREE', enumerable: true, writable: true, configurable: true });
+          if (returnsPromise) return Promise.reject(err);
+          throw err;
+        }
+        return method.apply(this, args);
+      },
+    }[name];
+    Object.defineProperty(proto, name, { ...desc, value: guarded });
   }
 }
 

@@ -3,11 +3,9 @@
 //! on top of rustls. It does no I/O: in memory-BIO mode the user moves the ciphertext, in
 //! transport mode the binding pumps it through JS callbacks.
 
-use std::collections::VecDeque;
-use std::io::{self, Read, Write};
+use std::io::Write;
 use std::sync::Arc;
 
-use rustls::server::{Accepted, Acceptor};
 use rustls::{ClientConnection, HandshakeKind, KeyLog, ServerConfig};
 use rustls_pki_types::{CertificateDer, ServerName};
 
@@ -16,7 +14,10 @@ use crate::ssl::config;
 use crate::ssl::constants::{info, shutdown};
 use crate::ssl::context::{Role, Settings};
 use crate::ssl::error::{Error, Result};
+use crate::ssl::hello::{self, Polled};
+pub use crate::ssl::hello::{AlpnChoice, ClientHelloInfo};
 use crate::ssl::pkey::PKey;
+use crate::ssl::pump::{Input, ProcessError, Pump, PLAINTEXT_LIMIT};
 use crate::ssl::session::{ConnectionStore, Session};
 use crate::ssl::verify::{read_outcome, SharedOutcome, VerifyHook, CALLBACK_RAISED};
 use crate::ssl::verify_code::VerifyCode;
@@ -29,39 +30,21 @@ pub const MAX_RECORD_PLAINTEXT: usize = 16 * 1024;
 /// the wire, and verification fails before it could matter (no name → verify result 62).
 const NO_SERVER_NAME: &str = "no-server-name.invalid";
 
-/// An unencrypted TLS 1.2-framed alert record: level fatal (2), internal_error (80).
-const INTERNAL_ERROR_ALERT: [u8; 7] = [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x50];
-
 pub struct Connection {
     settings: Settings,
     role: Option<Role>,
     host: Option<(String, ServerName<'static>)>,
+    pump: Pump,
     tls: Option<rustls::Connection>,
-    /// Ciphertext from the peer that rustls has not taken yet.
-    incoming: VecDeque<u8>,
-    /// Ciphertext for the peer, in order, until the transport or `bioRead` takes it.
-    outgoing: VecDeque<u8>,
-    /// Decrypted data not yet returned (kept here so MSG_PEEK and `pending()` can see it).
-    plaintext: VecDeque<u8>,
-    /// The incoming stream has ended (transport EOF or `bioShutdown`).
-    incoming_eof: bool,
-    eof_given_to_tls: bool,
-    /// rustls reported end of stream without close_notify.
-    truncated: bool,
+    /// Server side until the ClientHello is in (see `hello`).
+    hello: Option<hello::Stage>,
+    /// `setContext` was called: the server config built at start no longer applies.
+    settings_replaced: bool,
     shutdown_bits: u32,
     fatal: Option<Error>,
     outcome: SharedOutcome,
     wanted_read: bool,
     verify_hook: Option<Arc<dyn VerifyHook>>,
-    /// Server side until the ClientHello is in: rustls's Acceptor, so that the servername
-    /// and ALPN callbacks can run (and switch the Context) before the config is fixed.
-    accepting: Option<Acceptor>,
-    /// The ClientHello, waiting for the user's callbacks (`Error::ClientHelloReady`).
-    hello: Option<Accepted>,
-    /// Built when the server starts, so a missing certificate is reported at once; rebuilt
-    /// only if the callbacks change the settings.
-    server_config: Option<Arc<ServerConfig>>,
-    settings_replaced: bool,
     key_log: Option<Arc<dyn KeyLog>>,
     /// Info-callback events (`where`, `ret`) not yet delivered: rustls has no state-machine
     /// hook, so the start and the end of the handshake are reported from here.
@@ -72,46 +55,20 @@ pub struct Connection {
     session_store: Option<Arc<ConnectionStore>>,
 }
 
-/// What a server does about ALPN once its callbacks have seen the ClientHello.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AlpnChoice {
-    /// The settings' list, in the server's order of preference.
-    Default,
-    Select(Vec<u8>),
-    /// Go on without ALPN (`NO_OVERLAPPING_PROTOCOLS`).
-    NoOverlap,
-    /// Abort the handshake with a no_application_protocol alert.
-    Refuse,
-}
-
-/// What the server callbacks get to see of the ClientHello.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClientHelloInfo {
-    pub server_name: Option<String>,
-    pub alpn: Vec<Vec<u8>>,
-}
-
 impl Connection {
     pub fn new(settings: Settings) -> Self {
         Self {
             role: None,
             host: None,
+            pump: Pump::default(),
             tls: None,
-            incoming: VecDeque::new(),
-            outgoing: VecDeque::new(),
-            plaintext: VecDeque::new(),
-            incoming_eof: false,
-            eof_given_to_tls: false,
-            truncated: false,
+            hello: None,
+            settings_replaced: false,
             shutdown_bits: 0,
             fatal: None,
             outcome: SharedOutcome::default(),
             wanted_read: false,
             verify_hook: None,
-            accepting: None,
-            hello: None,
-            server_config: None,
-            settings_replaced: false,
             key_log: None,
             info_events: Vec::new(),
             handshake_done_reported: false,
@@ -204,45 +161,46 @@ impl Connection {
         self.settings.set_private_key(key)
     }
 
-    // ---- memory BIO ----
+    // ---- ciphertext: the memory BIO, and what a transport moves ----
 
     /// Accepts any bytes; the next operation reports what was wrong with them.
     pub fn bio_write(&mut self, data: &[u8]) -> usize {
-        self.incoming.extend(data);
+        self.pump.push_incoming(data);
         data.len()
+    }
+
+    /// `bio_write` for bytes from outside: memory that cannot be had is a `RangeError`, never
+    /// an abort.
+    pub fn try_bio_write(&mut self, data: &[u8]) -> Result<usize> {
+        self.pump
+            .try_push_incoming(data)
+            .map_err(|_| Error::Range(format!("{} bytes do not fit in memory now", data.len())))?;
+        Ok(data.len())
     }
 
     pub fn bio_read(&mut self, max: usize) -> Result<Vec<u8>> {
         self.flush_tls();
-        if self.outgoing.is_empty() {
+        if !self.pump.has_outgoing() {
             return Err(Error::WantRead);
         }
-        let n = max.min(self.outgoing.len());
-        Ok(self.outgoing.drain(..n).collect())
+        Ok(self.pump.take_outgoing(max))
     }
 
+    /// End of the incoming stream (transport EOF or `bioShutdown`).
     pub fn bio_shutdown(&mut self) {
-        self.incoming_eof = true;
+        self.pump.end_input();
     }
 
-    /// The queued ciphertext, for a transport to send from the front.
-    pub fn outgoing(&mut self) -> &[u8] {
+    /// At most `max` bytes of queued ciphertext for a transport, taken off the queue: the
+    /// transport keeps them until the peer has them.
+    pub fn take_outgoing(&mut self, max: usize) -> Vec<u8> {
         self.flush_tls();
-        self.outgoing.make_contiguous()
-    }
-
-    pub fn consume_outgoing(&mut self, n: usize) {
-        let n = n.min(self.outgoing.len());
-        self.outgoing.drain(..n);
+        self.pump.take_outgoing(max)
     }
 
     pub fn has_outgoing(&mut self) -> bool {
         self.flush_tls();
-        !self.outgoing.is_empty()
-    }
-
-    pub fn incoming_ended(&self) -> bool {
-        self.incoming_eof
+        self.pump.has_outgoing()
     }
 
     // ---- the operations ----
@@ -253,6 +211,10 @@ impl Connection {
         self.flush_tls();
         if self.is_handshake_done() {
             return Ok(());
+        }
+        if self.client_hello().is_some() {
+            // Paused for the ClientHello callbacks: OpenSSL's SSL_ERROR_WANT_CLIENT_HELLO_CB.
+            return Err(Error::WantRead);
         }
         Err(self.need_more(true))
     }
@@ -281,27 +243,23 @@ impl Connection {
         Ok(n)
     }
 
-    /// Up to `max` bytes of plaintext; with `peek`, they stay to be read again.
+    /// Up to `max` bytes of plaintext; with `peek`, they stay to be read again. At most one
+    /// record is decrypted ahead of the reader.
     pub fn read(&mut self, max: usize, peek: bool) -> Result<Vec<u8>> {
         // Plaintext that arrived before a fatal error is still delivered first.
-        if self.plaintext.is_empty() {
+        if self.pump.pending() == 0 {
             self.start()?;
             if !self.is_handshake_done() {
                 self.do_handshake()?;
             }
             let processed = self.process();
             self.flush_tls();
-            if self.plaintext.is_empty() {
+            if self.pump.pending() == 0 {
                 processed?;
             }
         }
-        if !self.plaintext.is_empty() {
-            let n = max.min(self.plaintext.len());
-            return Ok(if peek {
-                self.plaintext.iter().take(n).copied().collect()
-            } else {
-                self.plaintext.drain(..n).collect()
-            });
+        if self.pump.pending() > 0 {
+            return Ok(self.pump.read_plaintext(max, peek));
         }
         if max == 0 {
             return Ok(Vec::new());
@@ -326,10 +284,10 @@ impl Connection {
             self.shutdown_bits |= shutdown::SENT;
             self.flush_tls();
             // The peer's close_notify may already be waiting in the queue.
-            self.process()?;
+            self.process_to_close_notify()?;
             return Ok(self.shutdown_bits & shutdown::RECEIVED != 0);
         }
-        self.process()?;
+        self.process_to_close_notify()?;
         if self.shutdown_bits & shutdown::RECEIVED != 0 {
             return Ok(true);
         }
@@ -349,10 +307,6 @@ impl Connection {
         let role = self.role().ok_or_else(|| {
             Error::ssl("connection type not set: call setConnectState() or setAcceptState() first")
         })?;
-        let side = match role {
-            Role::Client => info::ST_CONNECT,
-            Role::Server => info::ST_ACCEPT,
-        };
         if let Some(forced) = self.settings.forced_role() {
             if forced != role {
                 return Err(Error::ssl(match forced {
@@ -361,7 +315,7 @@ impl Connection {
                 }));
             }
         }
-        let tls: rustls::Connection = match role {
+        match role {
             Role::Client => {
                 let name = self.host.as_ref().map(|(_, n)| n.clone());
                 let sni_name = match &name {
@@ -380,109 +334,86 @@ impl Connection {
                     self.offered_session.clone(),
                 )?;
                 self.session_store = Some(store);
-                ClientConnection::new(Arc::new(config), sni_name)?.into()
+                self.tls = Some(ClientConnection::new(Arc::new(config), sni_name)?.into());
+                self.info_events
+                    .push((info::HANDSHAKE_START | info::ST_CONNECT, 1));
             }
             Role::Server => {
-                let config = config::server(
-                    &self.settings,
-                    &self.outcome,
-                    self.verify_hook.clone(),
-                    self.key_log.clone(),
-                )?;
-                self.server_config = Some(Arc::new(config));
-                self.info_events.push((info::HANDSHAKE_START | side, 1));
+                let config = self.server_config()?;
                 self.settings_replaced = false;
-                self.accepting = Some(Acceptor::default());
-                return Ok(());
-            }
-        };
-        self.tls = Some(tls);
-        self.info_events.push((info::HANDSHAKE_START | side, 1));
-        Ok(())
-    }
-
-    /// Reads the ClientHello into the Acceptor. With servername or ALPN select callbacks set,
-    /// it stops there (`ClientHelloReady`) for the binding to run them outside any borrow;
-    /// otherwise it goes straight on.
-    fn accept(&mut self) -> Result<()> {
-        let Some(acceptor) = self.accepting.as_mut() else {
-            return Ok(());
-        };
-        while !self.incoming.is_empty() {
-            match acceptor.read_tls(&mut self.incoming) {
-                Ok(0) => break,
-                Ok(_) => {}
-                Err(e) => return Err(self.fail(Error::ssl(format!("record layer failure: {e}")))),
-            }
-            match acceptor.accept() {
-                Ok(None) => continue,
-                Ok(Some(accepted)) => {
-                    self.accepting = None;
-                    self.hello = Some(accepted);
-                    if self.settings.alpn_select_callback.is_some()
-                        || self.settings.servername_callback.is_some()
-                    {
-                        return Err(Error::ClientHelloReady);
-                    }
-                    return self.resume_accept(AlpnChoice::Default);
-                }
-                Err((e, mut alert)) => {
-                    let _ = alert.write_all(&mut self.outgoing);
-                    let e = self.map_tls_error(e);
-                    return Err(self.fail(e));
-                }
+                self.hello = Some(hello::Stage::new(config));
+                self.info_events
+                    .push((info::HANDSHAKE_START | info::ST_ACCEPT, 1));
             }
         }
         Ok(())
     }
 
-    /// The ClientHello the callbacks are looking at (server side, before `resume_accept`).
+    fn server_config(&self) -> Result<Arc<ServerConfig>> {
+        Ok(Arc::new(config::server(
+            &self.settings,
+            &self.outcome,
+            self.verify_hook.clone(),
+            self.key_log.clone(),
+        )?))
+    }
+
+    /// Server side: reads the ClientHello. With servername or ALPN select callbacks set, the
+    /// stage pauses there for the binding to run them outside any borrow.
+    fn poll_hello(&mut self) -> Result<()> {
+        let pause =
+            self.settings.alpn_select_callback.is_some() || self.settings.servername_callback.is_some();
+        let Some(stage) = self.hello.as_mut() else {
+            return Ok(());
+        };
+        let (incoming, outgoing) = self.pump.queues_mut();
+        match stage.poll(incoming, outgoing, pause) {
+            Ok(Polled::NeedMore | Polled::Paused) => Ok(()),
+            Ok(Polled::Connection(conn)) => {
+                self.hello = None;
+                self.tls = Some((*conn).into());
+                Ok(())
+            }
+            Err(e) => {
+                self.hello = None;
+                let e = self.map_tls_error(e);
+                Err(self.fail(e))
+            }
+        }
+    }
+
+    /// The ClientHello the callbacks are looking at (server side, while paused).
     pub fn client_hello(&self) -> Option<ClientHelloInfo> {
-        let hello = self.hello.as_ref()?.client_hello();
-        Some(ClientHelloInfo {
-            server_name: hello.server_name().map(str::to_string),
-            alpn: hello
-                .alpn()
-                .map(|a| a.map(<[u8]>::to_vec).collect())
-                .unwrap_or_default(),
-        })
+        self.hello.as_ref().and_then(hello::Stage::client_hello)
     }
 
     /// Goes on with the handshake after the callbacks, with the settings as they now are.
     pub fn resume_accept(&mut self, alpn: AlpnChoice) -> Result<()> {
-        let Some(hello) = self.hello.take() else {
+        let Some(stage) = self.hello.as_ref() else {
             return Ok(());
         };
-        let base = match self.server_config.take() {
-            Some(c) if !self.settings_replaced => c,
-            _ => Arc::new(config::server(
-                &self.settings,
-                &self.outcome,
-                self.verify_hook.clone(),
-                self.key_log.clone(),
-            )?),
-        };
-        let config = match alpn {
-            AlpnChoice::Default => base,
-            other => {
-                let mut c = (*base).clone();
-                c.alpn_protocols = match other {
-                    AlpnChoice::Select(p) => vec![p],
-                    AlpnChoice::NoOverlap => Vec::new(),
-                    // No client offers an empty protocol name, so rustls finds no overlap
-                    // and sends no_application_protocol, as OpenSSL does for this answer.
-                    _ => vec![Vec::new()],
-                };
-                Arc::new(c)
+        let config = if self.settings_replaced {
+            match self.server_config() {
+                Ok(c) => c,
+                // The new Context cannot serve (no certificate): the client hears why it stops.
+                Err(e) => return Err(self.abort_accept(e)),
             }
+        } else {
+            stage.config().clone()
         };
-        match hello.into_connection(config) {
-            Ok(conn) => {
+        let Some(stage) = self.hello.as_mut() else {
+            return Ok(());
+        };
+        let (_, outgoing) = self.pump.queues_mut();
+        match stage.resume(config, alpn, outgoing) {
+            Ok(Some(conn)) => {
+                self.hello = None;
                 self.tls = Some(conn.into());
                 Ok(())
             }
-            Err((e, mut alert)) => {
-                let _ = alert.write_all(&mut self.outgoing);
+            Ok(None) => Ok(()),
+            Err(e) => {
+                self.hello = None;
                 let e = self.map_tls_error(e);
                 Err(self.fail(e))
             }
@@ -491,53 +422,49 @@ impl Connection {
 
     /// A callback failed while the ClientHello waited: the handshake is over.
     pub fn abort_accept(&mut self, e: Error) -> Error {
-        if self.hello.take().is_some() {
-            // Nothing is encrypted yet, so a plaintext alert record is what the client
-            // expects: fatal internal_error, as OpenSSL sends when a callback fails.
-            self.outgoing.extend(INTERNAL_ERROR_ALERT);
+        if let Some(mut stage) = self.hello.take() {
+            let (_, outgoing) = self.pump.queues_mut();
+            stage.abort(outgoing);
         }
         self.fail(e)
     }
 
-    /// Feeds every buffered ciphertext byte (and a pending EOF) to rustls and collects the
-    /// plaintext. A rustls error becomes the connection's sticky fatal error, with the alert
-    /// for the peer left in the outgoing queue.
+    /// Feeds buffered ciphertext (and a pending EOF) to rustls and collects at most a
+    /// record's worth of plaintext. A rustls error becomes the connection's sticky fatal
+    /// error, with the alert for the peer left in the outgoing queue.
     fn process(&mut self) -> Result<()> {
         if let Some(e) = &self.fatal {
             return Err(e.clone());
         }
-        if self.hello.is_some() {
-            return Err(Error::ClientHelloReady);
-        }
-        self.accept()?;
+        self.poll_hello()?;
         let Some(tls) = self.tls.as_mut() else {
             return Ok(());
         };
-        loop {
-            let mut fed = false;
-            if !self.incoming.is_empty() {
-                match tls.read_tls(&mut self.incoming) {
-                    Ok(n) => fed = n > 0,
-                    Err(e) => return Err(self.fail(Error::ssl(format!("record layer failure: {e}")))),
-                }
-            } else if self.incoming_eof && !self.eof_given_to_tls {
-                self.eof_given_to_tls = true;
-                fed = matches!(tls.read_tls(&mut io::empty()), Ok(0));
-            }
-            let result = tls.process_new_packets();
-            drain_plaintext(
-                tls,
-                &mut self.plaintext,
-                &mut self.shutdown_bits,
-                &mut self.truncated,
-            );
-            if let Err(e) = result {
+        let result = self.pump.process(tls);
+        if self.pump.input() == Input::CloseNotify {
+            self.shutdown_bits |= shutdown::RECEIVED;
+        }
+        match result {
+            Ok(()) => Ok(()),
+            Err(ProcessError::Io(e)) => Err(self.fail(Error::ssl(format!("record layer failure: {e}")))),
+            Err(ProcessError::Tls(e)) => {
                 let e = self.map_tls_error(e);
-                return Err(self.fail(e));
+                Err(self.fail(e))
             }
-            if !fed {
+        }
+    }
+
+    /// `process` for a shutdown waiting on the peer's close_notify: application data in
+    /// front of it is discarded once a record's worth waits unread, as OpenSSL's
+    /// `SSL_shutdown` does after sending close_notify, so the close_notify can be reached
+    /// without holding more than the usual bound.
+    fn process_to_close_notify(&mut self) -> Result<()> {
+        loop {
+            self.process()?;
+            if self.shutdown_bits & shutdown::RECEIVED != 0 || self.pump.pending() < PLAINTEXT_LIMIT {
                 return Ok(());
             }
+            self.pump.discard_plaintext();
         }
     }
 
@@ -565,27 +492,22 @@ impl Connection {
 
     /// The error for "cannot go on without more input".
     fn need_more(&mut self, in_handshake: bool) -> Error {
-        let ended = self.incoming_eof && self.incoming.is_empty();
-        if ended || self.truncated {
-            // A handshake cut short is never a clean close, whatever the options say.
-            if !in_handshake && self.settings.ignores_unexpected_eof() {
-                self.shutdown_bits |= shutdown::RECEIVED;
-                return Error::ZeroReturn;
-            }
-            return Error::unexpected_eof();
+        if self.pump.input() == Input::Open {
+            self.wanted_read = true;
+            return Error::WantRead;
         }
-        self.wanted_read = true;
-        Error::WantRead
+        // The stream is over (or ended without close_notify). A handshake cut short is
+        // never a clean close, whatever the options say.
+        if !in_handshake && self.settings.ignores_unexpected_eof() {
+            self.shutdown_bits |= shutdown::RECEIVED;
+            return Error::ZeroReturn;
+        }
+        Error::unexpected_eof()
     }
 
     fn flush_tls(&mut self) {
         if let Some(tls) = self.tls.as_mut() {
-            while tls.wants_write() {
-                match tls.write_tls(&mut self.outgoing) {
-                    Ok(0) | Err(_) => break,
-                    Ok(_) => {}
-                }
-            }
+            self.pump.flush(tls);
         }
     }
 
@@ -596,7 +518,7 @@ impl Connection {
     }
 
     pub fn is_started(&self) -> bool {
-        self.tls.is_some() || self.accepting.is_some() || self.hello.is_some()
+        self.tls.is_some() || self.hello.is_some()
     }
 
     pub fn fatal_error(&self) -> Option<&Error> {
@@ -604,7 +526,7 @@ impl Connection {
     }
 
     pub fn pending(&self) -> usize {
-        self.plaintext.len()
+        self.pump.pending()
     }
 
     pub fn want_read(&self) -> bool {
@@ -612,7 +534,7 @@ impl Connection {
     }
 
     pub fn want_write(&self) -> bool {
-        !self.outgoing.is_empty() || self.tls.as_ref().is_some_and(|t| t.wants_write())
+        self.pump.has_outgoing() || self.tls.as_ref().is_some_and(|t| t.wants_write())
     }
 
     pub fn shutdown_bits(&self) -> u32 {
@@ -782,36 +704,13 @@ impl Connection {
     }
 }
 
-/// Moves all the plaintext rustls holds into `out`, noting close_notify and truncation.
-fn drain_plaintext(
-    tls: &mut rustls::Connection,
-    out: &mut VecDeque<u8>,
-    bits: &mut u32,
-    truncated: &mut bool,
-) {
-    let mut buf = [0u8; 4096];
-    loop {
-        match tls.reader().read(&mut buf) {
-            Ok(0) => {
-                *bits |= shutdown::RECEIVED;
-                return;
-            }
-            Ok(n) => out.extend(buf.get(..n).unwrap_or_default()),
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                *truncated = true;
-                return;
-            }
-            Err(_) => return,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::ssl::constants::{method, op};
     use crate::ssl::context::Context;
     use crate::ssl::pem;
+    use crate::ssl::pump::PLAINTEXT_LIMIT;
     use crate::ssl::test_support::{
         client, handshake, pump, server_with, CA, CHAIN, EXPIRED_CHAIN, EXPIRED_KEY, KEY,
     };
@@ -894,7 +793,7 @@ mod tests {
             c.settings_mut().alpn = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
             assert_eq!(c.do_handshake(), Err(Error::WantRead));
             pump(&mut c, &mut s);
-            assert_eq!(s.do_handshake(), Err(Error::ClientHelloReady));
+            assert_eq!(s.do_handshake(), Err(Error::WantRead));
             let hello = s.client_hello().unwrap();
             assert_eq!(hello.server_name.as_deref(), Some("localhost"));
             assert_eq!(hello.alpn, vec![b"h2".to_vec(), b"http/1.1".to_vec()]);
@@ -917,7 +816,8 @@ mod tests {
         let mut c = client(0);
         let _ = c.do_handshake();
         pump(&mut c, &mut s);
-        assert_eq!(s.do_handshake(), Err(Error::ClientHelloReady));
+        assert_eq!(s.do_handshake(), Err(Error::WantRead));
+        assert!(s.client_hello().is_some(), "paused on the ClientHello");
         assert_eq!(s.abort_accept(Error::CallbackFailed), Error::CallbackFailed);
         assert_eq!(s.do_handshake(), Err(Error::CallbackFailed));
         pump(&mut s, &mut c);
@@ -965,6 +865,59 @@ mod tests {
             let mut stranger = Connection::new(other.snapshot());
             assert!(matches!(stranger.set_session(session), Err(Error::Range(_))));
         }
+    }
+
+    #[test]
+    fn memory_is_bounded_by_the_connection_not_the_peer() {
+        let (mut c, mut s) = (client(0), server_with(CHAIN, KEY));
+        handshake(&mut c, &mut s).unwrap();
+        let block = vec![0x5a_u8; MAX_RECORD_PLAINTEXT];
+        let total = 8 * 1024 * 1024;
+        for _ in 0..total / block.len() {
+            assert_eq!(c.write(&block).unwrap(), block.len());
+        }
+        pump(&mut c, &mut s);
+        assert_eq!(s.read(1, false).unwrap(), vec![0x5a]);
+        assert!(
+            s.pending() <= PLAINTEXT_LIMIT,
+            "pending {} after recv(1)",
+            s.pending()
+        );
+        // Every byte still arrives, in order, a record at a time.
+        let mut got = 1;
+        while let Ok(chunk) = s.read(usize::MAX, false) {
+            assert!(chunk.len() <= PLAINTEXT_LIMIT);
+            assert!(chunk.iter().all(|&b| b == 0x5a));
+            got += chunk.len();
+        }
+        assert_eq!(got, total);
+    }
+
+    #[test]
+    fn shutdown_reaches_a_close_notify_behind_unread_data() {
+        let (mut c, mut s) = (client(0), server_with(CHAIN, KEY));
+        handshake(&mut c, &mut s).unwrap();
+        for _ in 0..8 {
+            c.write(&[1u8; MAX_RECORD_PLAINTEXT]).unwrap();
+        }
+        assert!(!c.shutdown().unwrap());
+        pump(&mut c, &mut s);
+        // The server never reads the 128 KiB; its shutdown still finds the close_notify.
+        assert!(s.shutdown().unwrap());
+        assert!(s.pending() <= PLAINTEXT_LIMIT);
+    }
+
+    #[test]
+    fn end_of_input_is_one_state() {
+        let (mut c, mut s) = (client(0), server_with(CHAIN, KEY));
+        handshake(&mut c, &mut s).unwrap();
+        c.write(b"last words").unwrap();
+        pump(&mut c, &mut s);
+        s.bio_shutdown();
+        // Bytes before the end are delivered; then the end without close_notify is an EOF.
+        assert_eq!(s.read(100, false).unwrap(), b"last words");
+        assert_eq!(s.read(100, false), Err(Error::unexpected_eof()));
+        assert_eq!(s.read(100, false), Err(Error::unexpected_eof()));
     }
 
     #[test]

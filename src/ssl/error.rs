@@ -32,9 +32,6 @@ pub enum Error {
     NotSupported(&'static str),
     /// A user callback threw; the binding rethrows the very object it threw.
     CallbackFailed,
-    /// Not a failure: a server has the ClientHello and waits for the binding to run the
-    /// servername and ALPN callbacks, then `Connection::resume_accept`. Never reaches JS.
-    ClientHelloReady,
     /// An argument of the wrong kind (a JS `TypeError`).
     Type(String),
     /// An argument of the right kind but out of range (a JS `RangeError`).
@@ -115,7 +112,6 @@ impl fmt::Display for Error {
             Error::Ssl { reason, .. } => f.write_str(reason),
             Error::NotSupported(what) => write!(f, "{what} is not supported"),
             Error::CallbackFailed => f.write_str("a callback failed"),
-            Error::ClientHelloReady => f.write_str("waiting for the ClientHello callbacks"),
             Error::Type(m) | Error::Range(m) => f.write_str(m),
         }
     }

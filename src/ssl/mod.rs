@@ -8,8 +8,10 @@ pub mod connection;
 pub mod constants;
 pub mod context;
 pub mod error;
+pub mod hello;
 pub mod pem;
 pub mod pkey;
+pub mod pump;
 pub mod roots;
 pub mod session;
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! State sits behind `Rc` so each promise owns what it needs; no borrow of the core is held
 //! across an `await` or a call into JS, which keeps one connection full duplex.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use std::sync::Arc;
 
@@ -22,6 +22,7 @@ use crate::wasm::context::{self, certificate_arg, SharedContext};
 use crate::wasm::convert;
 use crate::wasm::errors::{to_js, JsResult};
 use crate::wasm::lock::AsyncLock;
+use crate::wasm::outbound::{self, Outbound};
 use crate::wasm::session::{self, Session};
 use crate::wasm::transport::{busy, Transport};
 use crate::wasm::x509::X509;
@@ -33,15 +34,19 @@ struct State {
     app_data: RefCell<JsValue>,
     /// Itself, weakly, so a callback can be handed a `conn`.
     this: RefCell<Weak<State>>,
-    /// Keeps reads (and handshakes, which read) in call order.
+    /// Keeps reads in call order. Handshakes and shutdowns do not take it: a `recv` waiting
+    /// on the transport must not hold them up (full duplex).
     read_lock: AsyncLock,
-    /// Keeps writes in call order, so each `sendall` arrives whole.
+    /// Keeps writes (and the close_notify behind them) in call order, so each `sendall`
+    /// arrives whole.
     write_lock: AsyncLock,
-    /// Bytes a `send` took before the transport would block: the retry with the same data
-    /// resolves with this count instead of encrypting the data again.
-    send_taken: Cell<Option<usize>>,
-    /// How far a `sendall` that hit "would block" got, for the retry to resume from.
-    sendall_done: Cell<Option<(usize, usize)>>,
+    /// The record a `send` encrypted before the transport would block. As with OpenSSL, the
+    /// retry must offer the same bytes: it then resolves with this count once they are out,
+    /// and anything else is a "bad write retry".
+    send_taken: RefCell<Option<Vec<u8>>>,
+    /// A `sendall` that hit "would block": its data and how far it got, for a retry with the
+    /// same data to resume from.
+    sendall_done: RefCell<Option<(Outbound, usize)>>,
     /// What a user callback threw, rethrown by every later operation (the error is sticky).
     raised: RefCell<Option<JsValue>>,
     /// What a keylog callback threw, for the I/O call that ran it to reject with once.
@@ -166,21 +171,26 @@ async fn flush(state: &State) -> JsResult<()> {
 
 /// `drive` without the final flush, for callers that must know whether the operation
 /// itself succeeded before the transport refused its output.
+///
+/// An info or keylog callback that throws makes the call reject with what it threw; the
+/// operations are arranged so that this never hides an effect (a read only peeks until the
+/// callbacks are through, a send runs its handshake as a separate step).
 async fn drive_unflushed<T>(
     state: &Rc<State>,
     mut op: impl FnMut(&mut ssl::Connection) -> ssl::Result<T>,
 ) -> JsResult<T> {
     loop {
-        let result = {
+        let (result, paused) = {
             let mut core = state.core.try_borrow_mut().map_err(|_| busy())?;
-            op(&mut core)
+            let result = op(&mut core);
+            (result, core.client_hello().is_some())
         };
         if let Err(e) = after_operation(state) {
             // What the operation queued for the peer still goes out.
             let _ = flush(state).await;
             return Err(e);
         }
-        if let Err(Error::ClientHelloReady) = result {
+        if paused {
             if let Err(e) = client_hello_callbacks(state) {
                 let _ = flush(state).await;
                 return Err(e);
@@ -286,8 +296,8 @@ impl Connection {
             app_data: RefCell::new(JsValue::NULL),
             read_lock: AsyncLock::default(),
             write_lock: AsyncLock::default(),
-            send_taken: Cell::new(None),
-            sendall_done: Cell::new(None),
+            send_taken: RefCell::new(None),
+            sendall_done: RefCell::new(None),
             raised: RefCell::new(None),
             pending: RefCell::new(None),
             this: RefCell::new(Weak::new()),
@@ -444,19 +454,24 @@ impl Connection {
     pub fn do_handshake(&self) -> Promise {
         let state = self.state.clone();
         promise(async move {
-            let _turn = state.read_lock.acquire().await;
             drive(&state, |c| c.do_handshake()).await?;
             Ok(JsValue::UNDEFINED)
         })
     }
 
-    /// Encrypts at most one record (16 KiB) of `data`; resolves with how much it took.
+    /// Encrypts at most one record (16 KiB) of `data`; resolves with how much it took. Only
+    /// that record is copied, and it is copied now.
     pub fn send(&self, data: JsValue, _flags: JsValue) -> Promise {
+        let record = match outbound::first_record(&data) {
+            Ok(r) => r,
+            Err(e) => return Promise::reject(&to_js(e)),
+        };
         let state = self.state.clone();
         promise(async move {
-            let data = convert::bytes(&data, "data").map_err(to_js)?;
             let _turn = state.write_lock.acquire().await;
-            let n = send_one(&state, &data).await?;
+            let n = send_one(&state, &record).await?;
+            // A completed `send` settles whatever a `sendall` had left pending.
+            state.sendall_done.replace(None);
             Ok(JsValue::from(n as f64))
         })
     }
@@ -465,20 +480,31 @@ impl Connection {
         self.send(data, flags)
     }
 
+    /// Sends all of `data`, a record at a time; the data is copied now (in JS memory), and
+    /// wasm memory only ever holds the record being encrypted.
     pub fn sendall(&self, data: JsValue, _flags: JsValue) -> Promise {
+        let data = match Outbound::take(&data) {
+            Ok(d) => d,
+            Err(e) => return Promise::reject(&to_js(e)),
+        };
         let state = self.state.clone();
         promise(async move {
-            let data = convert::bytes(&data, "data").map_err(to_js)?;
             let _turn = state.write_lock.acquire().await;
-            let mut offset = match state.sendall_done.take() {
-                Some((len, done)) if len == data.len() => done,
-                _ => 0,
-            };
+            let mut offset = 0;
+            let resumed = state.sendall_done.borrow_mut().take();
+            if let Some((earlier, done)) = resumed {
+                if !earlier.same_bytes(&data) {
+                    state.sendall_done.replace(Some((earlier, done)));
+                    return Err(to_js(bad_write_retry()));
+                }
+                offset = done;
+            }
             while offset < data.len() {
-                match send_one(&state, data.get(offset..).unwrap_or_default()).await {
+                let record = data.record_at(offset);
+                match send_one(&state, &record).await {
                     Ok(n) => offset += n,
                     Err(e) => {
-                        state.sendall_done.set(Some((data.len(), offset)));
+                        state.sendall_done.replace(Some((data, offset)));
                         return Err(e);
                     }
                 }
@@ -488,12 +514,15 @@ impl Connection {
     }
 
     pub fn recv(&self, bufsiz: JsValue, flags: JsValue) -> Promise {
+        let args = convert::size(&bufsiz, "bufsiz").and_then(|max| Ok((max, peek_flag(&flags)?)));
+        let (max, peek) = match args {
+            Ok(a) => a,
+            Err(e) => return Promise::reject(&to_js(e)),
+        };
         let state = self.state.clone();
         promise(async move {
-            let max = convert::size(&bufsiz, "bufsiz").map_err(to_js)?;
-            let peek = peek_flag(&flags).map_err(to_js)?;
             let _turn = state.read_lock.acquire().await;
-            let data = drive(&state, |c| c.read(max, peek)).await?;
+            let data = read(&state, max, peek).await?;
             Ok(Uint8Array::from(data.as_slice()).into())
         })
     }
@@ -502,35 +531,57 @@ impl Connection {
         self.recv(bufsiz, flags)
     }
 
+    /// Reads into the caller's buffer. The buffer is checked again once data is there: if it
+    /// was detached or shrank while the read waited, the call rejects and the data stays for
+    /// the next read.
     #[wasm_bindgen(js_name = recvInto)]
     pub fn recv_into(&self, buffer: JsValue, nbytes: JsValue, flags: JsValue) -> Promise {
+        let Some(buffer) = buffer.dyn_ref::<Uint8Array>().cloned() else {
+            return Promise::reject(&to_js(Error::Type("buffer must be a Uint8Array".into())));
+        };
+        let capacity = buffer.length() as usize;
+        let args = convert::optional_size(&nbytes, "nbytes")
+            .and_then(|n| Ok((n.map_or(capacity, |n| n.min(capacity)), peek_flag(&flags)?)));
+        let (max, peek) = match args {
+            Ok(a) => a,
+            Err(e) => return Promise::reject(&to_js(e)),
+        };
         let state = self.state.clone();
         promise(async move {
-            let Some(buffer) = buffer.dyn_ref::<Uint8Array>().cloned() else {
-                return Err(to_js(Error::Type("buffer must be a Uint8Array".into())));
-            };
-            let capacity = buffer.length() as usize;
-            let max = convert::optional_size(&nbytes, "nbytes")
-                .map_err(to_js)?
-                .map_or(capacity, |n| n.min(capacity));
-            let peek = peek_flag(&flags).map_err(to_js)?;
             let _turn = state.read_lock.acquire().await;
-            let data = drive(&state, |c| c.read(max, peek)).await?;
-            buffer.subarray(0, data.len() as u32).copy_from(&data);
-            Ok(JsValue::from(data.len() as f64))
+            let data = drive(&state, |c| c.read(max, true)).await?;
+            let now = buffer.length() as usize;
+            if now < capacity {
+                let e = if now == 0 {
+                    Error::Type("the buffer was detached while recvInto waited; nothing was read".into())
+                } else {
+                    Error::Range(format!(
+                        "the buffer shrank from {capacity} to {now} bytes while recvInto waited; nothing was read"
+                    ))
+                };
+                return Err(to_js(e));
+            }
+            let n = u32::try_from(data.len()).unwrap_or(u32::MAX);
+            buffer.subarray(0, n).copy_from(&data);
+            if !peek {
+                consume(&state, data.len())?;
+            }
+            Ok(JsValue::from(f64::from(n)))
         })
     }
 
+    /// The first call sends close_notify after the writes before it, and never waits for the
+    /// peer; later calls wait for the peer's, alongside any `recv` (they share the transport's
+    /// receive, so neither holds the other up).
     pub fn shutdown(&self) -> Promise {
         let state = self.state.clone();
         promise(async move {
-            let _turn = state.read_lock.acquire().await;
             let first = {
                 let core = state.core.try_borrow().map_err(|_| busy())?;
                 core.shutdown_bits() & shutdown_bits::SENT == 0
             };
             let done = if first {
-                // The first call only sends close_notify, as SSL_shutdown: it never waits.
+                let _turn = state.write_lock.acquire().await;
                 let done = state
                     .core
                     .try_borrow_mut()
@@ -551,7 +602,10 @@ impl Connection {
     #[wasm_bindgen(js_name = bioWrite)]
     pub fn bio_write(&self, data: JsValue) -> JsResult<f64> {
         let data = convert::bytes(&data, "data").map_err(to_js)?;
-        Ok(self.memory_bio()?.bio_write(&data) as f64)
+        self.memory_bio()?
+            .try_bio_write(&data)
+            .map(|n| n as f64)
+            .map_err(to_js)
     }
 
     #[wasm_bindgen(js_name = bioRead)]
@@ -580,7 +634,8 @@ impl Connection {
 
     #[wasm_bindgen(js_name = wantWrite)]
     pub fn want_write(&self) -> JsResult<bool> {
-        Ok(self.core_ref()?.want_write())
+        let unsent = self.state.transport.as_ref().is_some_and(Transport::has_unsent);
+        Ok(unsent || self.core_ref()?.want_write())
     }
 
     #[wasm_bindgen(js_name = getStateString)]
@@ -764,18 +819,57 @@ fn peek_flag(flags: &JsValue) -> ssl::Result<bool> {
     Ok(convert::uint(flags, "flags")? & MSG_PEEK != 0)
 }
 
-/// One `send`: encrypt at most one record, then flush. A retry after `WantWriteError` only
-/// flushes, because the data was already taken (OpenSSL's rule for non-blocking writes).
-async fn send_one(state: &Rc<State>, data: &[u8]) -> JsResult<usize> {
-    let taken = match state.send_taken.take() {
-        Some(n) => n,
-        None => drive_unflushed(state, |c| c.write(data)).await?,
+fn bad_write_retry() -> Error {
+    Error::ssl("bad write retry: a write that failed with WantWriteError must be retried with the same data")
+}
+
+/// One record: encrypt, then flush. A retry after `WantWriteError` only flushes, because the
+/// data was already taken (OpenSSL's rule for non-blocking writes), and must offer the same
+/// bytes again.
+async fn send_one(state: &Rc<State>, record: &[u8]) -> JsResult<usize> {
+    let taken = state.send_taken.borrow_mut().take();
+    let n = match taken {
+        Some(earlier) => {
+            if record.get(..earlier.len()) != Some(earlier.as_slice()) {
+                state.send_taken.replace(Some(earlier));
+                return Err(to_js(bad_write_retry()));
+            }
+            earlier.len()
+        }
+        None => {
+            // The handshake first, as its own step: a callback that throws during it rejects
+            // this call before any of the data is taken.
+            let done = state.core.try_borrow().map_err(|_| busy())?.is_handshake_done();
+            if !done {
+                drive(state, |c| c.do_handshake()).await?;
+            }
+            drive_unflushed(state, |c| c.write(record)).await?
+        }
     };
     if let Err(e) = flush(state).await {
-        state.send_taken.set(Some(taken));
+        let taken = record.get(..n).unwrap_or_default().to_vec();
+        state.send_taken.replace(Some(taken));
         return Err(e);
     }
-    Ok(taken)
+    Ok(n)
+}
+
+/// Up to `max` bytes of plaintext. The data is only peeked until the callbacks that ran on
+/// the way have all returned, so one that throws leaves it for the next read.
+async fn read(state: &Rc<State>, max: usize, peek: bool) -> JsResult<Vec<u8>> {
+    let data = drive(state, |c| c.read(max, true)).await?;
+    if !peek {
+        consume(state, data.len())?;
+    }
+    Ok(data)
+}
+
+fn consume(state: &State, n: usize) -> JsResult<()> {
+    if n > 0 {
+        let mut core = state.core.try_borrow_mut().map_err(|_| busy())?;
+        core.read(n, false).map_err(to_js)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

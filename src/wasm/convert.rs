@@ -11,25 +11,67 @@ pub(crate) fn is_absent(v: &JsValue) -> bool {
     v.is_null() || v.is_undefined()
 }
 
-/// Bytes from a `Uint8Array` (Node `Buffer` included), an `ArrayBuffer`, or a string (UTF-8).
+/// The largest byte argument accepted: pyOpenSSL's limit for one send, and far below what
+/// wasm32 memory can hold twice.
+pub(crate) const MAX_BYTES: u32 = 0x7fff_ffff;
+
+/// A `Uint8Array` over the bytes of a `Uint8Array` (Node `Buffer` included), any other
+/// `ArrayBufferView` (its bytes, not its elements), or an `ArrayBuffer`; `None` for anything
+/// else. No bytes are copied.
+pub(crate) fn byte_view(v: &JsValue) -> Option<Uint8Array> {
+    if let Some(a) = v.dyn_ref::<Uint8Array>() {
+        return Some(a.clone());
+    }
+    if let Some(b) = v.dyn_ref::<ArrayBuffer>() {
+        return Some(Uint8Array::new(b));
+    }
+    if ArrayBuffer::is_view(v) {
+        let field = |name: &str| Reflect::get(v, &name.into()).ok();
+        let buffer = field("buffer")?;
+        let offset = field("byteOffset")?.as_f64()?;
+        let length = field("byteLength")?.as_f64()?;
+        return Some(Uint8Array::new_with_byte_offset_and_length(
+            &buffer,
+            offset as u32,
+            length as u32,
+        ));
+    }
+    None
+}
+
+/// Copies a view into wasm memory, refusing sizes that would not fit rather than letting an
+/// allocation failure abort the instance.
+pub(crate) fn copy_view(view: &Uint8Array, what: &str) -> Result<Vec<u8>> {
+    let len = view.length();
+    if len > MAX_BYTES {
+        return Err(Error::Range(format!(
+            "{what} is {len} bytes; at most 2**31-1 are accepted"
+        )));
+    }
+    let mut out = Vec::new();
+    out.try_reserve_exact(len as usize).map_err(|_| {
+        Error::Range(format!(
+            "{what} is {len} bytes, more than wasm memory can take now"
+        ))
+    })?;
+    out.resize(len as usize, 0);
+    view.copy_to(&mut out);
+    Ok(out)
+}
+
+/// Bytes from a `Uint8Array` (Node `Buffer` included), an `ArrayBuffer`, any other view, or
+/// a string (UTF-8).
 pub(crate) fn bytes(v: &JsValue, what: &str) -> Result<Vec<u8>> {
     if let Some(s) = v.as_string() {
         return Ok(s.into_bytes());
     }
-    if let Some(a) = v.dyn_ref::<Uint8Array>() {
-        return Ok(a.to_vec());
+    match byte_view(v) {
+        Some(view) => copy_view(&view, what),
+        None => Err(Error::Type(format!(
+            "{what} must be a Uint8Array or a string, not {}",
+            type_name(v)
+        ))),
     }
-    if let Some(b) = v.dyn_ref::<ArrayBuffer>() {
-        return Ok(Uint8Array::new(b).to_vec());
-    }
-    if ArrayBuffer::is_view(v) {
-        let view = Uint8Array::new(v);
-        return Ok(view.to_vec());
-    }
-    Err(Error::Type(format!(
-        "{what} must be a Uint8Array or a string, not {}",
-        type_name(v)
-    )))
 }
 
 pub(crate) fn string(v: &JsValue, what: &str) -> Result<String> {
@@ -37,7 +79,8 @@ pub(crate) fn string(v: &JsValue, what: &str) -> Result<String> {
         return Ok(s);
     }
     if let Some(a) = v.dyn_ref::<Uint8Array>() {
-        return String::from_utf8(a.to_vec()).map_err(|_| Error::Type(format!("{what} must be valid UTF-8")));
+        return String::from_utf8(copy_view(a, what)?)
+            .map_err(|_| Error::Type(format!("{what} must be valid UTF-8")));
     }
     Err(Error::Type(format!(
         "{what} must be a string, not {}",

@@ -12,6 +12,7 @@ mod convert;
 mod errors;
 mod host;
 mod lock;
+mod outbound;
 mod pkey;
 mod registry;
 mod session;

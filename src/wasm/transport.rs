@@ -17,11 +17,23 @@ use crate::wasm::lock::{pending, AsyncLock};
 /// transfers need few calls.
 const RECV_CHUNK: u32 = 64 * 1024;
 
+/// A transport should return at most what `recv` asked for; beyond this much at once it is
+/// refused before anything is copied into wasm memory, where an allocation failure would
+/// abort the whole instance.
+const RECV_HARD_LIMIT: u32 = 16 * 1024 * 1024;
+
+/// How much queued ciphertext one `send` is offered at most.
+const SEND_CHUNK: usize = 64 * 1024;
+
 pub(crate) struct Transport {
     object: JsValue,
     send: Function,
     recv: Function,
     flush_lock: AsyncLock,
+    /// Ciphertext taken from the connection that the transport has not accepted yet: it
+    /// goes first on the next flush. Later calls get `subarray`s of this one copy, so a
+    /// transport that takes a byte per call costs the same per call however much is queued.
+    unsent: RefCell<Option<Uint8Array>>,
     /// Settles when the receive under way has been fed to the core; others wait on it
     /// rather than asking the transport twice.
     receiving: RefCell<Option<Promise>>,
@@ -44,6 +56,7 @@ impl Transport {
             send: method("send")?,
             recv: method("recv")?,
             flush_lock: AsyncLock::default(),
+            unsent: RefCell::new(None),
             receiving: RefCell::new(None),
         })
     }
@@ -53,38 +66,58 @@ impl Transport {
     pub(crate) async fn flush(&self, core: &RefCell<ssl::Connection>) -> JsResult<()> {
         let _turn = self.flush_lock.acquire().await;
         loop {
-            let data = {
-                let mut core = core.try_borrow_mut().map_err(|_| busy())?;
-                if !core.has_outgoing() {
-                    return Ok(());
+            let queued = self.unsent.borrow_mut().take();
+            let data = match queued {
+                Some(data) => data,
+                None => {
+                    let chunk = core
+                        .try_borrow_mut()
+                        .map_err(|_| busy())?
+                        .take_outgoing(SEND_CHUNK);
+                    if chunk.is_empty() {
+                        return Ok(());
+                    }
+                    Uint8Array::from(chunk.as_slice())
                 }
-                Uint8Array::from(core.outgoing())
             };
-            let len = data.length() as usize;
+            let len = data.length();
             let returned = match self.send.call1(&self.object, &data) {
-                Ok(v) => settle(v)
-                    .await
-                    .map_err(|e| syscall_with_cause("transport send failed", e))?,
-                Err(e) => return Err(syscall_with_cause("transport send failed", e)),
+                Ok(v) => settle(v).await,
+                Err(e) => Err(e),
+            };
+            let returned = match returned {
+                Ok(v) => v,
+                Err(e) => {
+                    self.unsent.replace(Some(data));
+                    return Err(syscall_with_cause("transport send failed", e));
+                }
             };
             let taken = if convert::is_absent(&returned) {
                 len
             } else {
                 match returned.as_f64() {
-                    Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= len as f64 => n as usize,
+                    Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= f64::from(len) => n as u32,
                     _ => {
+                        self.unsent.replace(Some(data));
                         return Err(syscall_with_cause(
                             "transport send returned neither a byte count nor undefined",
                             returned,
-                        ))
+                        ));
                     }
                 }
             };
+            if taken < len {
+                self.unsent.replace(Some(data.subarray(taken, len)));
+            }
             if taken == 0 {
                 return Err(to_js(ssl::Error::WantWrite));
             }
-            core.try_borrow_mut().map_err(|_| busy())?.consume_outgoing(taken);
         }
+    }
+
+    /// Ciphertext the transport has not taken yet (part of `wantWrite()`).
+    pub(crate) fn has_unsent(&self) -> bool {
+        self.unsent.borrow().is_some()
     }
 
     /// Receives once and feeds the core. Resolves to `false` when the transport had nothing
@@ -121,11 +154,21 @@ impl Transport {
                 returned,
             ));
         };
+        let len = bytes.length();
+        if len > RECV_HARD_LIMIT {
+            return Err(syscall_with_cause(
+                &format!(
+                    "transport recv returned {len} bytes at once, more than the {RECV_HARD_LIMIT} accepted (it was asked for {RECV_CHUNK})"
+                ),
+                JsValue::from(len),
+            ));
+        }
+        let bytes = bytes.to_vec();
         let mut core = core.try_borrow_mut().map_err(|_| busy())?;
-        if bytes.length() == 0 {
+        if bytes.is_empty() {
             core.bio_shutdown();
         } else {
-            core.bio_write(&bytes.to_vec());
+            core.try_bio_write(&bytes).map_err(to_js)?;
         }
         Ok(true)
     }

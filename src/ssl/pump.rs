@@ -1,0 +1,202 @@
+//! The record pump: ciphertext in, ciphertext out, and the plaintext rustls decrypted, with
+//! the end of the incoming stream as one explicit state.
+//!
+//! Memory is bounded by the connection, never by the peer (API.md §4): records are decrypted
+//! only while less than one record's worth of plaintext waits to be read, so `pending()` is at
+//! most [`PLAINTEXT_LIMIT`] however much ciphertext is buffered, as with OpenSSL.
+
+use std::collections::VecDeque;
+use std::io::{self, Read};
+
+/// The most plaintext decrypted ahead of the reader: one full TLS record.
+pub const PLAINTEXT_LIMIT: usize = 16 * 1024;
+
+/// Where the incoming stream stands. One state instead of flags, so "ended but not yet told
+/// to rustls" and "rustls saw the end without close_notify" cannot disagree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Input {
+    /// More bytes may come.
+    Open,
+    /// The transport ended (or `bioShutdown`); rustls has not been told yet, because
+    /// ciphertext before the end is still queued.
+    Ended,
+    /// rustls has been told, and has not (yet) reported how the stream ended.
+    EndDelivered,
+    /// The peer's close_notify was read: whatever comes after it is ignored.
+    CloseNotify,
+    /// The stream ended without close_notify.
+    Truncated,
+}
+
+#[derive(Debug)]
+pub struct Pump {
+    /// Ciphertext from the peer that rustls has not taken yet.
+    incoming: VecDeque<u8>,
+    /// Ciphertext for the peer, in order, until the transport or `bioRead` takes it.
+    outgoing: VecDeque<u8>,
+    /// Decrypted data not yet returned (here so MSG_PEEK and `pending()` see it).
+    plaintext: VecDeque<u8>,
+    input: Input,
+}
+
+impl Default for Pump {
+    fn default() -> Self {
+        Self {
+            incoming: VecDeque::new(),
+            outgoing: VecDeque::new(),
+            plaintext: VecDeque::new(),
+            input: Input::Open,
+        }
+    }
+}
+
+impl Pump {
+    // ---- the incoming side ----
+
+    pub fn push_incoming(&mut self, data: &[u8]) {
+        self.incoming.extend(data);
+    }
+
+    /// `push_incoming` that reports, rather than aborts on, memory it cannot get (in wasm an
+    /// allocation failure aborts every connection of the instance).
+    pub fn try_push_incoming(&mut self, data: &[u8]) -> Result<(), std::collections::TryReserveError> {
+        self.incoming.try_reserve(data.len())?;
+        self.incoming.extend(data);
+        Ok(())
+    }
+
+    pub fn end_input(&mut self) {
+        if self.input == Input::Open {
+            self.input = Input::Ended;
+        }
+    }
+
+    pub fn input(&self) -> Input {
+        self.input
+    }
+
+    /// Both ciphertext queues, for the server's ClientHello reader (which reads one and may
+    /// answer with an alert on the other).
+    pub fn queues_mut(&mut self) -> (&mut VecDeque<u8>, &mut VecDeque<u8>) {
+        (&mut self.incoming, &mut self.outgoing)
+    }
+
+    // ---- the outgoing side ----
+
+    /// Moves what rustls wants to send into the outgoing queue.
+    pub fn flush(&mut self, tls: &mut rustls::Connection) {
+        while tls.wants_write() {
+            match tls.write_tls(&mut self.outgoing) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+    }
+
+    pub fn has_outgoing(&self) -> bool {
+        !self.outgoing.is_empty()
+    }
+
+    /// At most `max` queued bytes from the front, removed from the queue.
+    pub fn take_outgoing(&mut self, max: usize) -> Vec<u8> {
+        let n = max.min(self.outgoing.len());
+        self.outgoing.drain(..n).collect()
+    }
+
+    // ---- plaintext ----
+
+    pub fn pending(&self) -> usize {
+        self.plaintext.len()
+    }
+
+    /// Up to `max` bytes; with `peek` they stay to be read again.
+    pub fn read_plaintext(&mut self, max: usize, peek: bool) -> Vec<u8> {
+        let n = max.min(self.plaintext.len());
+        if peek {
+            self.plaintext.iter().take(n).copied().collect()
+        } else {
+            self.plaintext.drain(..n).collect()
+        }
+    }
+
+    /// Forgets unread plaintext: `shutdown()` after our close_notify discards what the peer
+    /// still sends, as OpenSSL does, so the close_notify behind it can be reached.
+    pub fn discard_plaintext(&mut self) {
+        self.plaintext.clear();
+    }
+
+    /// Feeds queued ciphertext (and then the end of the stream) to rustls and decrypts, one
+    /// read at a time, until there is a record's worth of plaintext to return, the input runs
+    /// dry, or rustls fails. Plaintext decrypted before a failure stays readable.
+    pub fn process(&mut self, tls: &mut rustls::Connection) -> Result<(), ProcessError> {
+        loop {
+            if !self.drain(tls) {
+                // rustls still holds plaintext this queue has no room for: feeding it more
+                // now would only make it refuse ("received plaintext buffer full").
+                return Ok(());
+            }
+            if self.plaintext.len() >= PLAINTEXT_LIMIT {
+                return Ok(());
+            }
+            let fed = if matches!(self.input, Input::CloseNotify) {
+                // Nothing after close_notify counts.
+                self.incoming.clear();
+                false
+            } else if !self.incoming.is_empty() {
+                match tls.read_tls(&mut self.incoming) {
+                    Ok(n) => n > 0,
+                    Err(e) => return Err(ProcessError::Io(e)),
+                }
+            } else if self.input == Input::Ended {
+                self.input = Input::EndDelivered;
+                matches!(tls.read_tls(&mut io::empty()), Ok(0))
+            } else {
+                false
+            };
+            let result = tls.process_new_packets();
+            self.drain(tls);
+            result.map_err(ProcessError::Tls)?;
+            if !fed {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Moves decrypted bytes from rustls into the queue, up to the limit, and notes how the
+    /// stream ended. `true` when rustls has no plaintext left.
+    fn drain(&mut self, tls: &mut rustls::Connection) -> bool {
+        let mut buf = [0u8; 4096];
+        loop {
+            let room = PLAINTEXT_LIMIT.saturating_sub(self.plaintext.len());
+            if room == 0 {
+                return false;
+            }
+            let want = room.min(buf.len());
+            let Some(window) = buf.get_mut(..want) else {
+                return false;
+            };
+            match tls.reader().read(window) {
+                Ok(0) => {
+                    self.input = Input::CloseNotify;
+                    return true;
+                }
+                Ok(n) => self.plaintext.extend(window.get(..n).unwrap_or_default()),
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                    self.input = Input::Truncated;
+                    return true;
+                }
+                // WouldBlock: nothing more decrypted for now.
+                Err(_) => return true,
+            }
+        }
+    }
+}
+
+/// Why `process` stopped.
+#[derive(Debug)]
+pub enum ProcessError {
+    /// rustls refused the bytes before parsing them (the record layer).
+    Io(io::Error),
+    /// rustls parsed them and failed (bad record, alert, verification…).
+    Tls(rustls::Error),
+}
