@@ -6,6 +6,15 @@
 // without atomics has exactly one thread, so these values can never cross to another one.
 #![allow(unsafe_code)]
 
+// The `unsafe impl Send/Sync` below are sound only while there is one thread. A build with
+// wasm threads (the `atomics` target feature) could move a JS value to another thread, so it
+// must not compile rather than become unsound. (Stable rustc does not set this cfg for the
+// unstable feature, but wasm threads need nightly's -Zbuild-std, where it is set.)
+#[cfg(target_feature = "atomics")]
+compile_error!(
+    "rustls-ssl hands JS callbacks to rustls as Send + Sync, which is sound only without wasm threads: build without the `atomics` target feature"
+);
+
 use std::cell::RefCell;
 use std::rc::Weak;
 
