@@ -138,7 +138,7 @@ fn client_hello_callbacks(state: &Rc<State>) -> JsResult<()> {
             .try_borrow_mut()
             .map_err(|_| busy())?
             .resume_accept(choice)
-            .map_err(to_js),
+            .map_err(JsValue::from),
         Err(thrown) => {
             *state.raised.borrow_mut() = Some(thrown.clone());
             if let Ok(mut core) = state.core.try_borrow_mut() {
@@ -277,11 +277,11 @@ fn x509_array(certs: Vec<rustls_pki_types::CertificateDer<'static>>) -> JsValue 
 impl Connection {
     #[wasm_bindgen(constructor)]
     pub fn new(context: JsValue, transport: JsValue) -> JsResult<Connection> {
-        let shared = context::lookup(&context).map_err(to_js)?;
+        let shared = context::lookup(&context)?;
         let transport = if convert::is_absent(&transport) {
             None
         } else {
-            Some(Transport::from_js(&transport).map_err(to_js)?)
+            Some(Transport::from_js(&transport)?)
         };
         let settings = shared
             .try_borrow()
@@ -324,8 +324,8 @@ impl Connection {
 
     #[wasm_bindgen(js_name = setTlsextHostName)]
     pub fn set_tlsext_host_name(&self, name: JsValue) -> JsResult<()> {
-        let name = convert::string(&name, "name").map_err(to_js)?;
-        self.core()?.set_host_name(&name).map_err(to_js)
+        let name = convert::string(&name, "name")?;
+        self.core()?.set_host_name(&name).map_err(JsValue::from)
     }
 
     #[wasm_bindgen(js_name = getServername)]
@@ -335,15 +335,18 @@ impl Connection {
 
     #[wasm_bindgen(js_name = setAlpnProtos)]
     pub fn set_alpn_protos(&self, protos: JsValue) -> JsResult<()> {
-        let protos = convert::byte_list(&protos, "protos").map_err(to_js)?;
-        self.core()?.settings_mut().set_alpn_protos(protos).map_err(to_js)
+        let protos = convert::byte_list(&protos, "protos")?;
+        self.core()?
+            .settings_mut()
+            .set_alpn_protos(protos)
+            .map_err(JsValue::from)
     }
 
     #[wasm_bindgen(js_name = setVerify)]
     pub fn set_verify(&self, mode: JsValue, callback: JsValue) -> JsResult<()> {
-        let mode = convert::uint(&mode, "mode").map_err(to_js)?;
-        let callback = convert::optional_function(&callback, "callback").map_err(to_js)?;
-        self.core()?.settings_mut().set_verify(mode).map_err(to_js)?;
+        let mode = convert::uint(&mode, "mode")?;
+        let callback = convert::optional_function(&callback, "callback")?;
+        self.core()?.settings_mut().set_verify(mode)?;
         bind_verify_hook(&self.state, callback);
         Ok(())
     }
@@ -355,8 +358,8 @@ impl Connection {
 
     #[wasm_bindgen(js_name = useCertificate)]
     pub fn use_certificate(&self, cert: JsValue) -> JsResult<()> {
-        let cert = certificate_arg(&cert, "cert").map_err(to_js)?;
-        self.core()?.use_certificate(cert).map_err(to_js)
+        let cert = certificate_arg(&cert, "cert")?;
+        self.core()?.use_certificate(cert).map_err(JsValue::from)
     }
 
     #[wasm_bindgen(js_name = usePrivateKey)]
@@ -368,20 +371,19 @@ impl Connection {
         }
         let der = match convert::der_via_method(&key) {
             Some(der) => der,
-            None => convert::bytes(&key, "key").map_err(to_js)?,
+            None => convert::bytes(&key, "key")?,
         };
         let key = if ssl::pem::looks_like_pem(&der) {
             ssl::pkey::PKey::from_pem(&der, None)
         } else {
             ssl::pkey::PKey::from_der(&der)
-        }
-        .map_err(to_js)?;
-        self.core()?.use_private_key(key).map_err(to_js)
+        }?;
+        self.core()?.use_private_key(key).map_err(JsValue::from)
     }
 
     #[wasm_bindgen(js_name = setContext)]
     pub fn set_context(&self, context: JsValue) -> JsResult<()> {
-        let shared = context::lookup(&context).map_err(to_js)?;
+        let shared = context::lookup(&context)?;
         let settings = shared
             .try_borrow()
             .map_err(|_| to_js(Error::ssl("context is busy")))?
@@ -398,7 +400,7 @@ impl Connection {
     /// `callback(conn, where, ret)` for this connection only (pyOpenSSL 25.2).
     #[wasm_bindgen(js_name = setInfoCallback)]
     pub fn set_info_callback(&self, callback: JsValue) -> JsResult<()> {
-        let cb = callbacks::store(convert::optional_function(&callback, "callback").map_err(to_js)?);
+        let cb = callbacks::store(convert::optional_function(&callback, "callback")?);
         self.core()?.settings_mut().info_callback = cb;
         Ok(())
     }
@@ -412,7 +414,7 @@ impl Connection {
                 convert::type_name(&session)
             )))
         })?;
-        self.core()?.set_session(session).map_err(to_js)
+        self.core()?.set_session(session).map_err(JsValue::from)
     }
 
     /// `null` until the server's session data arrived (in TLS 1.3, after the first `recv`).
@@ -438,7 +440,7 @@ impl Connection {
 
     #[wasm_bindgen(js_name = setShutdown)]
     pub fn set_shutdown(&self, bits: JsValue) -> JsResult<()> {
-        let bits = convert::uint(&bits, "state").map_err(to_js)?;
+        let bits = convert::uint(&bits, "state")?;
         self.core()?.set_shutdown_bits(bits);
         Ok(())
     }
@@ -582,12 +584,7 @@ impl Connection {
             };
             let done = if first {
                 let _turn = state.write_lock.acquire().await;
-                let done = state
-                    .core
-                    .try_borrow_mut()
-                    .map_err(|_| busy())?
-                    .shutdown()
-                    .map_err(to_js)?;
+                let done = state.core.try_borrow_mut().map_err(|_| busy())?.shutdown()?;
                 flush(&state).await?;
                 done
             } else {
@@ -601,17 +598,17 @@ impl Connection {
 
     #[wasm_bindgen(js_name = bioWrite)]
     pub fn bio_write(&self, data: JsValue) -> JsResult<f64> {
-        let data = convert::bytes(&data, "data").map_err(to_js)?;
+        let data = convert::bytes(&data, "data")?;
         self.memory_bio()?
             .try_bio_write(&data)
             .map(|n| n as f64)
-            .map_err(to_js)
+            .map_err(JsValue::from)
     }
 
     #[wasm_bindgen(js_name = bioRead)]
     pub fn bio_read(&self, bufsiz: JsValue) -> JsResult<Uint8Array> {
-        let max = convert::size(&bufsiz, "bufsiz").map_err(to_js)?;
-        let data = self.memory_bio()?.bio_read(max).map_err(to_js)?;
+        let max = convert::size(&bufsiz, "bufsiz")?;
+        let data = self.memory_bio()?.bio_read(max)?;
         Ok(Uint8Array::from(data.as_slice()))
     }
 
@@ -737,17 +734,16 @@ impl Connection {
         length: JsValue,
         context: JsValue,
     ) -> JsResult<Uint8Array> {
-        let label = convert::bytes(&label, "label").map_err(to_js)?;
-        let length = convert::size(&length, "length").map_err(to_js)?;
+        let label = convert::bytes(&label, "label")?;
+        let length = convert::size(&length, "length")?;
         let context = if convert::is_absent(&context) {
             None
         } else {
-            Some(convert::bytes(&context, "context").map_err(to_js)?)
+            Some(convert::bytes(&context, "context")?)
         };
         let out = self
             .core_ref()?
-            .export_keying_material(&label, length, context.as_deref())
-            .map_err(to_js)?;
+            .export_keying_material(&label, length, context.as_deref())?;
         Ok(Uint8Array::from(out.as_slice()))
     }
 
@@ -867,7 +863,7 @@ async fn read(state: &Rc<State>, max: usize, peek: bool) -> JsResult<Vec<u8>> {
 fn consume(state: &State, n: usize) -> JsResult<()> {
     if n > 0 {
         let mut core = state.core.try_borrow_mut().map_err(|_| busy())?;
-        core.read(n, false).map_err(to_js)?;
+        core.read(n, false)?;
     }
     Ok(())
 }

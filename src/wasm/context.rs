@@ -83,7 +83,7 @@ impl Context {
             .inner
             .try_borrow_mut()
             .map_err(|_| to_js(Error::ssl("context is busy")))?;
-        f(&mut ctx).map_err(to_js)
+        f(&mut ctx).map_err(JsValue::from)
     }
 
     /// A private key from a `PKey`, PEM or DER; an encrypted PEM key asks the passphrase
@@ -95,18 +95,18 @@ impl Context {
             )));
         }
         if let Some(der) = convert::der_via_method(v) {
-            return CorePKey::from_der(&der).map_err(to_js);
+            return CorePKey::from_der(&der).map_err(JsValue::from);
         }
-        let data = convert::bytes(v, "key").map_err(to_js)?;
+        let data = convert::bytes(v, "key")?;
         if !pem::looks_like_pem(&data) {
-            return CorePKey::from_der(&data).map_err(to_js);
+            return CorePKey::from_der(&data).map_err(JsValue::from);
         }
         let passphrase = if CorePKey::is_encrypted_pem(&data) {
             self.passphrase()?
         } else {
             None
         };
-        CorePKey::from_pem(&data, passphrase.as_deref()).map_err(to_js)
+        CorePKey::from_pem(&data, passphrase.as_deref()).map_err(JsValue::from)
     }
 
     fn passphrase(&self) -> JsResult<Option<Vec<u8>>> {
@@ -121,7 +121,9 @@ impl Context {
                 "the passphrase callback must return a string or a Uint8Array".into(),
             )));
         }
-        convert::bytes(&out, "passphrase").map(Some).map_err(to_js)
+        convert::bytes(&out, "passphrase")
+            .map(Some)
+            .map_err(JsValue::from)
     }
 }
 
@@ -129,8 +131,8 @@ impl Context {
 impl Context {
     #[wasm_bindgen(constructor)]
     pub fn new(method: JsValue) -> JsResult<Context> {
-        let method = convert::uint(&method, "method").map_err(to_js)?;
-        let ctx = ssl::Context::new(method).map_err(to_js)?;
+        let method = convert::uint(&method, "method")?;
+        let ctx = ssl::Context::new(method)?;
         let inner = Rc::new(RefCell::new(ctx));
         let id = CONTEXTS.with(|r| r.insert(Rc::downgrade(&inner)));
         Ok(Context {
@@ -150,42 +152,42 @@ impl Context {
 
     #[wasm_bindgen(js_name = useCertificate)]
     pub fn use_certificate(&self, cert: JsValue) -> JsResult<()> {
-        let cert = certificate_arg(&cert, "cert").map_err(to_js)?;
+        let cert = certificate_arg(&cert, "cert")?;
         self.with(|c| c.settings.set_certificate(cert))
     }
 
     #[wasm_bindgen(js_name = useCertificateChain)]
     pub fn use_certificate_chain(&self, pem_chain: JsValue) -> JsResult<()> {
-        let data = convert::bytes(&pem_chain, "chain").map_err(to_js)?;
-        let certs = pem::certificates(&data).map_err(to_js)?;
+        let data = convert::bytes(&pem_chain, "chain")?;
+        let certs = pem::certificates(&data)?;
         self.with(|c| c.settings.set_certificate_chain(certs))
     }
 
     #[wasm_bindgen(js_name = useCertificateFile)]
     pub fn use_certificate_file(&self, path: JsValue, file_type: JsValue) -> JsResult<()> {
-        let path = convert::string(&path, "path").map_err(to_js)?;
-        let ft = self::file_type(&file_type).map_err(to_js)?;
-        let data = host::read_file(&path).map_err(to_js)?;
+        let path = convert::string(&path, "path")?;
+        let ft = self::file_type(&file_type)?;
+        let data = host::read_file(&path)?;
         let cert = if ft == filetype::PEM {
             CoreX509::from_pem(&data)
         } else {
             CoreX509::from_der(&data)
         };
-        let cert = cert.map_err(to_js)?;
+        let cert = cert?;
         self.with(|c| c.settings.set_certificate(cert))
     }
 
     #[wasm_bindgen(js_name = useCertificateChainFile)]
     pub fn use_certificate_chain_file(&self, path: JsValue) -> JsResult<()> {
-        let path = convert::string(&path, "path").map_err(to_js)?;
-        let data = host::read_file(&path).map_err(to_js)?;
-        let certs = pem::certificates(&data).map_err(to_js)?;
+        let path = convert::string(&path, "path")?;
+        let data = host::read_file(&path)?;
+        let certs = pem::certificates(&data)?;
         self.with(|c| c.settings.set_certificate_chain(certs))
     }
 
     #[wasm_bindgen(js_name = addExtraChainCert)]
     pub fn add_extra_chain_cert(&self, cert: JsValue) -> JsResult<()> {
-        let cert = certificate_arg(&cert, "cert").map_err(to_js)?;
+        let cert = certificate_arg(&cert, "cert")?;
         self.with(|c| c.settings.add_extra_chain_cert(cert))
     }
 
@@ -197,13 +199,13 @@ impl Context {
 
     #[wasm_bindgen(js_name = usePrivateKeyFile)]
     pub fn use_private_key_file(&self, path: JsValue, file_type: JsValue) -> JsResult<()> {
-        let path = convert::string(&path, "path").map_err(to_js)?;
-        let ft = self::file_type(&file_type).map_err(to_js)?;
-        let data = host::read_file(&path).map_err(to_js)?;
+        let path = convert::string(&path, "path")?;
+        let ft = self::file_type(&file_type)?;
+        let data = host::read_file(&path)?;
         let key = if ft == filetype::PEM {
             self.private_key_arg(&js_sys::Uint8Array::from(data.as_slice()).into())?
         } else {
-            CorePKey::from_der(&data).map_err(to_js)?
+            CorePKey::from_der(&data)?
         };
         self.with(|c| c.settings.set_private_key(key))
     }
@@ -215,7 +217,7 @@ impl Context {
 
     #[wasm_bindgen(js_name = setPasswdCb)]
     pub fn set_passwd_cb(&self, callback: JsValue, userdata: JsValue) -> JsResult<()> {
-        let cb = convert::function(&callback, "callback").map_err(to_js)?;
+        let cb = convert::function(&callback, "callback")?;
         let userdata = if userdata.is_undefined() {
             JsValue::NULL
         } else {
@@ -236,12 +238,12 @@ impl Context {
         }
         let mut certs = Vec::new();
         if !convert::is_absent(&cafile) {
-            let path = convert::string(&cafile, "cafile").map_err(to_js)?;
-            certs.extend(pem::certificates(&host::read_file(&path).map_err(to_js)?).map_err(to_js)?);
+            let path = convert::string(&cafile, "cafile")?;
+            certs.extend(pem::certificates(&host::read_file(&path)?)?);
         }
         if !convert::is_absent(&capath) {
-            let dir = convert::string(&capath, "capath").map_err(to_js)?;
-            for name in host::read_dir(&dir).map_err(to_js)? {
+            let dir = convert::string(&capath, "capath")?;
+            for name in host::read_dir(&dir)? {
                 // c_rehash directories also hold CRLs and stray files: take what parses.
                 if let Ok(data) = host::read_file(&format!("{}/{}", dir.trim_end_matches('/'), name)) {
                     certs.extend(pem::certificates(&data).unwrap_or_default());
@@ -249,8 +251,8 @@ impl Context {
             }
         }
         if !convert::is_absent(&cadata) {
-            let data = convert::bytes(&cadata, "cadata").map_err(to_js)?;
-            certs.extend(pem::certificates(&data).map_err(to_js)?);
+            let data = convert::bytes(&cadata, "cadata")?;
+            certs.extend(pem::certificates(&data)?);
         }
         self.with(|c| c.add_trust(certs))
     }
@@ -273,8 +275,8 @@ impl Context {
 
     #[wasm_bindgen(js_name = setVerify)]
     pub fn set_verify(&self, mode: JsValue, callback: JsValue) -> JsResult<()> {
-        let mode = convert::uint(&mode, "mode").map_err(to_js)?;
-        let callback = callbacks::store(convert::optional_function(&callback, "callback").map_err(to_js)?);
+        let mode = convert::uint(&mode, "mode")?;
+        let callback = callbacks::store(convert::optional_function(&callback, "callback")?);
         self.with(|c| {
             c.settings.set_verify(mode)?;
             c.settings.verify_callback = callback;
@@ -289,7 +291,7 @@ impl Context {
 
     #[wasm_bindgen(js_name = setVerifyDepth)]
     pub fn set_verify_depth(&self, depth: JsValue) -> JsResult<()> {
-        let depth = convert::uint(&depth, "depth").map_err(to_js)?;
+        let depth = convert::uint(&depth, "depth")?;
         self.with(|c| {
             c.settings.verify_depth = Some(depth);
             Ok(())
@@ -304,11 +306,11 @@ impl Context {
 
     #[wasm_bindgen(js_name = loadClientCa)]
     pub fn load_client_ca(&self, cafile: JsValue) -> JsResult<()> {
-        let path = convert::string(&cafile, "cafile").map_err(to_js)?;
-        let certs = pem::certificates(&host::read_file(&path).map_err(to_js)?).map_err(to_js)?;
+        let path = convert::string(&cafile, "cafile")?;
+        let certs = pem::certificates(&host::read_file(&path)?)?;
         let mut subjects = Vec::new();
         for der in certs {
-            subjects.push(CoreX509::from_der(der.as_ref()).map_err(to_js)?.subject().der);
+            subjects.push(CoreX509::from_der(der.as_ref())?.subject().der);
         }
         self.with(|c| {
             c.set_client_ca_list(subjects);
@@ -325,7 +327,7 @@ impl Context {
         }
         let mut subjects = Vec::new();
         for item in js_sys::Array::from(&list).iter() {
-            subjects.push(subject_der(&item).map_err(to_js)?);
+            subjects.push(subject_der(&item)?);
         }
         self.with(|c| {
             c.set_client_ca_list(subjects);
@@ -335,7 +337,7 @@ impl Context {
 
     #[wasm_bindgen(js_name = addClientCa)]
     pub fn add_client_ca(&self, cert: JsValue) -> JsResult<()> {
-        let der = subject_der(&cert).map_err(to_js)?;
+        let der = subject_der(&cert)?;
         self.with(|c| {
             c.add_client_ca(der);
             Ok(())
@@ -346,7 +348,7 @@ impl Context {
 
     #[wasm_bindgen(js_name = setOptions)]
     pub fn set_options(&self, mask: JsValue) -> JsResult<f64> {
-        let mask = convert::mask(&mask, "options").map_err(to_js)?;
+        let mask = convert::mask(&mask, "options")?;
         self.with(|c| Ok(f64::from(c.set_options(mask))))
     }
 
@@ -357,37 +359,37 @@ impl Context {
 
     #[wasm_bindgen(js_name = setMode)]
     pub fn set_mode(&self, mask: JsValue) -> JsResult<f64> {
-        let mask = convert::mask(&mask, "mode").map_err(to_js)?;
+        let mask = convert::mask(&mask, "mode")?;
         self.with(|c| Ok(f64::from(c.set_mode(mask))))
     }
 
     #[wasm_bindgen(js_name = setCipherList)]
     pub fn set_cipher_list(&self, spec: JsValue) -> JsResult<()> {
-        let spec = convert::string(&spec, "cipherList").map_err(to_js)?;
+        let spec = convert::string(&spec, "cipherList")?;
         self.with(|c| c.set_cipher_list(&spec))
     }
 
     #[wasm_bindgen(js_name = setTls13Ciphersuites)]
     pub fn set_tls13_ciphersuites(&self, spec: JsValue) -> JsResult<()> {
-        let spec = convert::string(&spec, "ciphersuites").map_err(to_js)?;
+        let spec = convert::string(&spec, "ciphersuites")?;
         self.with(|c| c.set_tls13_ciphersuites(&spec))
     }
 
     #[wasm_bindgen(js_name = setMinProtoVersion)]
     pub fn set_min_proto_version(&self, v: JsValue) -> JsResult<()> {
-        let v = convert::uint(&v, "version").map_err(to_js)?;
+        let v = convert::uint(&v, "version")?;
         self.with(|c| c.set_min_proto_version(v))
     }
 
     #[wasm_bindgen(js_name = setMaxProtoVersion)]
     pub fn set_max_proto_version(&self, v: JsValue) -> JsResult<()> {
-        let v = convert::uint(&v, "version").map_err(to_js)?;
+        let v = convert::uint(&v, "version")?;
         self.with(|c| c.set_max_proto_version(v))
     }
 
     #[wasm_bindgen(js_name = setTmpEcdh)]
     pub fn set_tmp_ecdh(&self, curve: JsValue) -> JsResult<()> {
-        let curve = convert::string(&curve, "curve").map_err(to_js)?;
+        let curve = convert::string(&curve, "curve")?;
         self.with(|c| c.set_groups(&curve))
     }
 
@@ -398,9 +400,9 @@ impl Context {
                 .iter()
                 .map(|n| convert::string(&n, "group"))
                 .collect();
-            parts.map_err(to_js)?.join(":")
+            parts?.join(":")
         } else {
-            convert::string(&names, "groups").map_err(to_js)?
+            convert::string(&names, "groups")?
         };
         self.with(|c| c.set_groups(&spec))
     }
@@ -408,8 +410,8 @@ impl Context {
     /// rustls has no finite-field DHE: the file must exist and parse, then it is ignored.
     #[wasm_bindgen(js_name = loadTmpDh)]
     pub fn load_tmp_dh(&self, dhfile: JsValue) -> JsResult<()> {
-        let path = convert::string(&dhfile, "dhfile").map_err(to_js)?;
-        let data = host::read_file(&path).map_err(to_js)?;
+        let path = convert::string(&dhfile, "dhfile")?;
+        let data = host::read_file(&path)?;
         if !data.windows(21).any(|w| w == b"BEGIN DH PARAMETERS--") {
             return Err(to_js(Error::pem("no start line (expected DH PARAMETERS)")));
         }
@@ -420,7 +422,7 @@ impl Context {
 
     #[wasm_bindgen(js_name = setAlpnProtos)]
     pub fn set_alpn_protos(&self, protos: JsValue) -> JsResult<()> {
-        let protos = convert::byte_list(&protos, "protos").map_err(to_js)?;
+        let protos = convert::byte_list(&protos, "protos")?;
         self.with(|c| c.settings.set_alpn_protos(protos))
     }
 
@@ -428,7 +430,7 @@ impl Context {
     /// `NO_OVERLAPPING_PROTOCOLS` to go on without ALPN; `""` aborts the handshake.
     #[wasm_bindgen(js_name = setAlpnSelectCallback)]
     pub fn set_alpn_select_callback(&self, callback: JsValue) -> JsResult<()> {
-        let cb = callbacks::store(convert::optional_function(&callback, "callback").map_err(to_js)?);
+        let cb = callbacks::store(convert::optional_function(&callback, "callback")?);
         self.with(|c| {
             c.settings.alpn_select_callback = cb;
             Ok(())
@@ -439,7 +441,7 @@ impl Context {
     /// `conn.getServername()` and switch certificates with `conn.setContext(other)`.
     #[wasm_bindgen(js_name = setTlsextServernameCallback)]
     pub fn set_tlsext_servername_callback(&self, callback: JsValue) -> JsResult<()> {
-        let cb = callbacks::store(convert::optional_function(&callback, "callback").map_err(to_js)?);
+        let cb = callbacks::store(convert::optional_function(&callback, "callback")?);
         self.with(|c| {
             c.settings.servername_callback = cb;
             Ok(())
@@ -449,7 +451,7 @@ impl Context {
     /// `callback(conn, line: Uint8Array)` with each NSS key-log line (for Wireshark).
     #[wasm_bindgen(js_name = setKeylogCallback)]
     pub fn set_keylog_callback(&self, callback: JsValue) -> JsResult<()> {
-        let cb = callbacks::store(convert::optional_function(&callback, "callback").map_err(to_js)?);
+        let cb = callbacks::store(convert::optional_function(&callback, "callback")?);
         self.with(|c| {
             c.settings.keylog_callback = cb;
             Ok(())
@@ -460,7 +462,7 @@ impl Context {
     /// `SSL_CB_HANDSHAKE_START` (with the connect/accept bit) and `SSL_CB_HANDSHAKE_DONE`.
     #[wasm_bindgen(js_name = setInfoCallback)]
     pub fn set_info_callback(&self, callback: JsValue) -> JsResult<()> {
-        let cb = callbacks::store(convert::optional_function(&callback, "callback").map_err(to_js)?);
+        let cb = callbacks::store(convert::optional_function(&callback, "callback")?);
         self.with(|c| {
             c.settings.info_callback = cb;
             Ok(())
@@ -471,7 +473,7 @@ impl Context {
 
     #[wasm_bindgen(js_name = setSessionCacheMode)]
     pub fn set_session_cache_mode(&self, mode: JsValue) -> JsResult<u32> {
-        let mode = convert::uint(&mode, "mode").map_err(to_js)?;
+        let mode = convert::uint(&mode, "mode")?;
         self.with(|c| Ok(c.set_session_cache_mode(mode)))
     }
 
@@ -482,13 +484,13 @@ impl Context {
 
     #[wasm_bindgen(js_name = setSessionId)]
     pub fn set_session_id(&self, id: JsValue) -> JsResult<()> {
-        let id = convert::bytes(&id, "sessionId").map_err(to_js)?;
+        let id = convert::bytes(&id, "sessionId")?;
         self.with(|c| c.set_session_id(&id))
     }
 
     #[wasm_bindgen(js_name = setTimeout)]
     pub fn set_timeout(&self, seconds: JsValue) -> JsResult<u32> {
-        let seconds = convert::uint(&seconds, "timeout").map_err(to_js)?;
+        let seconds = convert::uint(&seconds, "timeout")?;
         self.with(|c| Ok(c.set_timeout(seconds)))
     }
 
@@ -542,13 +544,13 @@ impl X509Store {
 
     #[wasm_bindgen(js_name = addCert)]
     pub fn add_cert(&self, cert: JsValue) -> JsResult<()> {
-        let cert = certificate_arg(&cert, "cert").map_err(to_js)?;
+        let cert = certificate_arg(&cert, "cert")?;
         match &self.context {
             Some(ctx) => ctx
                 .try_borrow_mut()
                 .map_err(|_| to_js(Error::ssl("context is busy")))?
                 .add_trust(vec![cert.der().clone()])
-                .map_err(to_js),
+                .map_err(JsValue::from),
             None => {
                 self.pending.borrow_mut().push(cert);
                 Ok(())

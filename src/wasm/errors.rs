@@ -52,37 +52,79 @@ fn triples(e: &Error) -> Array {
         .collect()
 }
 
-/// Builds the JS error for `e`: `TypeError`/`RangeError` for argument faults, otherwise an
-/// instance of the package's class for the condition, with pyOpenSSL's `errors` triples.
-pub(crate) fn to_js(e: Error) -> JsValue {
-    match &e {
-        Error::Type(m) => return js_sys::TypeError::new(m).into(),
-        Error::Range(m) => return js_sys::RangeError::new(m).into(),
-        _ => {}
+/// Which JS error a core error becomes. Exhaustive, with no catch-all arm: a new variant
+/// must be given its class here before the crate compiles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Type,
+    Range,
+    WantRead,
+    WantWrite,
+    ZeroReturn,
+    SysCall,
+    Ssl,
+}
+
+fn kind(e: &Error) -> Kind {
+    match e {
+        Error::Type(_) => Kind::Type,
+        Error::Range(_) => Kind::Range,
+        Error::WantRead => Kind::WantRead,
+        Error::WantWrite => Kind::WantWrite,
+        Error::ZeroReturn => Kind::ZeroReturn,
+        Error::SysCall { .. } => Kind::SysCall,
+        Error::Tls(_)
+        | Error::Verify { .. }
+        | Error::UnsupportedProtocol
+        | Error::NoCipherMatch
+        | Error::Ssl { .. }
+        | Error::NotSupported(_)
+        | Error::CallbackFailed => Kind::Ssl,
     }
-    let errors = triples(&e);
-    let message = JsValue::from(e.to_string());
-    let built = CLASSES.with(|c| {
-        let c = c.borrow();
-        let c = c.as_ref()?;
-        let (class, args) = match &e {
-            Error::WantRead => (&c.want_read, Array::of1(&errors)),
-            Error::WantWrite => (&c.want_write, Array::of1(&errors)),
-            Error::ZeroReturn => (&c.zero_return, Array::of1(&errors)),
-            Error::SysCall { errno, errstr } => (
-                &c.syscall,
-                Array::of2(&JsValue::from(*errno), &JsValue::from(errstr.as_str())),
-            ),
-            _ => (&c.ssl, Array::of2(&errors, &message)),
-        };
-        Reflect::construct(class, &args).ok()
-    });
-    // Without the classes (Rust-side tests load the module bare) a plain Error still says what.
-    built.unwrap_or_else(|| {
-        let err = js_sys::Error::new(&e.to_string());
-        let _ = Reflect::set(&err, &"errors".into(), &errors);
-        err.into()
-    })
+}
+
+/// The one conversion from a core error to a JS error: `TypeError`/`RangeError` for argument
+/// faults, otherwise an instance of the package's class for the condition, with pyOpenSSL's
+/// `errors` triples. `?` applies it wherever a binding function returns `JsResult`.
+impl From<Error> for JsValue {
+    fn from(e: Error) -> Self {
+        let message = e.to_string();
+        let errors = triples(&e);
+        let kind = kind(&e);
+        match kind {
+            Kind::Type => return js_sys::TypeError::new(&message).into(),
+            Kind::Range => return js_sys::RangeError::new(&message).into(),
+            Kind::WantRead | Kind::WantWrite | Kind::ZeroReturn | Kind::SysCall | Kind::Ssl => {}
+        }
+        let built = CLASSES.with(|c| {
+            let c = c.borrow();
+            let c = c.as_ref()?;
+            let (class, args) = match (&e, kind) {
+                (Error::SysCall { errno, errstr }, _) => (
+                    &c.syscall,
+                    Array::of2(&JsValue::from(*errno), &JsValue::from(errstr.as_str())),
+                ),
+                (_, Kind::WantRead) => (&c.want_read, Array::of1(&errors)),
+                (_, Kind::WantWrite) => (&c.want_write, Array::of1(&errors)),
+                (_, Kind::ZeroReturn) => (&c.zero_return, Array::of1(&errors)),
+                _ => (&c.ssl, Array::of2(&errors, &JsValue::from(message.as_str()))),
+            };
+            Reflect::construct(class, &args).ok()
+        });
+        // Without the classes (Rust-side tests load the module bare) a plain Error still says
+        // what, and carries the triples.
+        built.unwrap_or_else(|| {
+            let err = js_sys::Error::new(&message);
+            let _ = Reflect::set(&err, &"errors".into(), &errors);
+            let _ = Reflect::set(&err, &"kind".into(), &format!("{kind:?}").into());
+            err.into()
+        })
+    }
+}
+
+/// For the places that need a function rather than `?`.
+pub(crate) fn to_js(e: Error) -> JsValue {
+    JsValue::from(e)
 }
 
 /// A transport failure: `SysCallError` carrying what the transport threw as `cause`.
@@ -93,4 +135,66 @@ pub(crate) fn syscall_with_cause(errstr: &str, cause: JsValue) -> JsValue {
     });
     let _ = Reflect::set(&err, &"cause".into(), &cause);
     err
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use js_sys::Reflect;
+    use wasm_bindgen::{JsCast, JsValue};
+    use wasm_bindgen_test::*;
+
+    use crate::ssl::{Error, VerifyCode};
+
+    fn field(v: &JsValue, name: &str) -> JsValue {
+        Reflect::get(v, &name.into()).unwrap()
+    }
+
+    /// Every variant, arm by arm: the error it becomes, and what it carries. (Rust-side tests
+    /// run without the package's classes, so those arms are told apart by `kind`.)
+    #[wasm_bindgen_test]
+    fn every_core_error_becomes_its_js_error() {
+        let tls = Error::Tls(rustls::Error::DecryptError);
+        let verify = Error::Verify {
+            code: VerifyCode::ERR_CERT_HAS_EXPIRED,
+            detail: "not after 2020".into(),
+        };
+        let cases: Vec<(Error, &str)> = vec![
+            (Error::WantRead, "WantRead"),
+            (Error::WantWrite, "WantWrite"),
+            (Error::ZeroReturn, "ZeroReturn"),
+            (Error::unexpected_eof(), "SysCall"),
+            (tls, "Ssl"),
+            (verify, "Ssl"),
+            (Error::UnsupportedProtocol, "Ssl"),
+            (Error::NoCipherMatch, "Ssl"),
+            (Error::ssl("bad write retry"), "Ssl"),
+            (Error::NotSupported("renegotiation"), "Ssl"),
+            (Error::CallbackFailed, "Ssl"),
+        ];
+        for (e, kind) in cases {
+            let message = e.to_string();
+            let js = JsValue::from(e);
+            assert!(js.is_instance_of::<js_sys::Error>(), "{kind}");
+            assert_eq!(field(&js, "kind").as_string().as_deref(), Some(kind));
+            assert_eq!(field(&js, "message").as_string(), Some(message));
+            assert!(
+                js_sys::Array::is_array(&field(&js, "errors")),
+                "{kind} carries triples"
+            );
+        }
+        let js = JsValue::from(Error::Type("bad".into()));
+        assert!(js.is_instance_of::<js_sys::TypeError>());
+        let js = JsValue::from(Error::Range("far".into()));
+        assert!(js.is_instance_of::<js_sys::RangeError>());
+        let js = JsValue::from(Error::Verify {
+            code: VerifyCode::ERR_HOSTNAME_MISMATCH,
+            detail: String::new(),
+        });
+        let message = field(&js, "message").as_string().unwrap();
+        assert!(message.contains("certificate verify failed"), "{message}");
+        let triple = js_sys::Array::from(&js_sys::Array::from(&field(&js, "errors")).get(0));
+        assert_eq!(triple.get(0).as_string().as_deref(), Some("SSL routines"));
+        assert!(js.dyn_ref::<js_sys::Error>().is_some());
+    }
 }

@@ -4,7 +4,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::ssl::{self, constants::filetype};
 use crate::wasm::convert;
-use crate::wasm::errors::{to_js, JsResult};
+use crate::wasm::errors::JsResult;
 use crate::wasm::x509::file_type_arg;
 
 /// A private key, as pyOpenSSL's `crypto.PKey`.
@@ -24,28 +24,33 @@ impl PKey {
     /// PKCS#1, PKCS#8 or SEC1 PEM; `ENCRYPTED PRIVATE KEY` needs `passphrase` (string or bytes).
     #[wasm_bindgen(js_name = fromPem)]
     pub fn from_pem(text: JsValue, passphrase: JsValue) -> JsResult<PKey> {
-        let data = convert::bytes(&text, "text").map_err(to_js)?;
-        let passphrase = passphrase_arg(&passphrase).map_err(to_js)?;
+        let data = convert::bytes(&text, "text")?;
+        let passphrase = passphrase_arg(&passphrase)?;
         ssl::pkey::PKey::from_pem(&data, passphrase.as_deref())
             .map(PKey::from)
-            .map_err(to_js)
+            .map_err(JsValue::from)
     }
 
     #[wasm_bindgen(js_name = fromDer)]
     pub fn from_der(bytes: JsValue) -> JsResult<PKey> {
-        let data = convert::bytes(&bytes, "bytes").map_err(to_js)?;
-        ssl::pkey::PKey::from_der(&data).map(PKey::from).map_err(to_js)
+        let data = convert::bytes(&bytes, "bytes")?;
+        ssl::pkey::PKey::from_der(&data)
+            .map(PKey::from)
+            .map_err(JsValue::from)
     }
 
     /// `"RSA"`, `"EC"` or `"Ed25519"`.
     #[wasm_bindgen(js_name = getType)]
     pub fn key_type(&self) -> JsResult<String> {
-        self.inner.key_type().map(|t| t.name().to_string()).map_err(to_js)
+        self.inner
+            .key_type()
+            .map(|t| t.name().to_string())
+            .map_err(JsValue::from)
     }
 
     #[wasm_bindgen(js_name = getBits)]
     pub fn bits(&self) -> JsResult<u32> {
-        self.inner.bits().map_err(to_js)
+        self.inner.bits().map_err(JsValue::from)
     }
 
     /// The DER in the key's own encoding (PKCS#1, SEC1 or PKCS#8), never encrypted.
@@ -58,15 +63,15 @@ impl PKey {
 /// pyOpenSSL's `load_privatekey(type, buffer, passphrase=None)`.
 #[wasm_bindgen(js_name = loadPrivateKey)]
 pub fn load_private_key(file_type: JsValue, data: JsValue, passphrase: JsValue) -> JsResult<PKey> {
-    let file_type = file_type_arg(&file_type).map_err(to_js)?;
-    let data = convert::bytes(&data, "data").map_err(to_js)?;
-    let passphrase = passphrase_arg(&passphrase).map_err(to_js)?;
+    let file_type = file_type_arg(&file_type)?;
+    let data = convert::bytes(&data, "data")?;
+    let passphrase = passphrase_arg(&passphrase)?;
     let key = if file_type == filetype::PEM {
         ssl::pkey::PKey::from_pem(&data, passphrase.as_deref())
     } else {
         ssl::pkey::PKey::from_der_with_passphrase(&data, passphrase.as_deref())
     };
-    key.map(PKey::from).map_err(to_js)
+    key.map(PKey::from).map_err(JsValue::from)
 }
 
 /// `null`/`undefined` for none; otherwise a string (UTF-8) or bytes.

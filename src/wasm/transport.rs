@@ -168,7 +168,7 @@ impl Transport {
         if bytes.is_empty() {
             core.bio_shutdown();
         } else {
-            core.try_bio_write(&bytes).map_err(to_js)?;
+            core.try_bio_write(&bytes)?;
         }
         Ok(true)
     }

@@ -6,7 +6,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::ssl::{self, constants::filetype, Error};
 use crate::wasm::convert;
-use crate::wasm::errors::{to_js, JsResult};
+use crate::wasm::errors::JsResult;
 
 /// A certificate, as pyOpenSSL's `crypto.X509`.
 #[wasm_bindgen(js_name = X509)]
@@ -38,14 +38,18 @@ impl X509 {
     /// The first certificate in PEM `text` (a string or bytes).
     #[wasm_bindgen(js_name = fromPem)]
     pub fn from_pem(text: JsValue) -> JsResult<X509> {
-        let data = convert::bytes(&text, "text").map_err(to_js)?;
-        ssl::x509::X509::from_pem(&data).map(X509::from).map_err(to_js)
+        let data = convert::bytes(&text, "text")?;
+        ssl::x509::X509::from_pem(&data)
+            .map(X509::from)
+            .map_err(JsValue::from)
     }
 
     #[wasm_bindgen(js_name = fromDer)]
     pub fn from_der(bytes: JsValue) -> JsResult<X509> {
-        let data = convert::bytes(&bytes, "bytes").map_err(to_js)?;
-        ssl::x509::X509::from_der(&data).map(X509::from).map_err(to_js)
+        let data = convert::bytes(&bytes, "bytes")?;
+        ssl::x509::X509::from_der(&data)
+            .map(X509::from)
+            .map_err(JsValue::from)
     }
 
     #[wasm_bindgen(js_name = toPem)]
@@ -96,8 +100,8 @@ impl X509 {
 
     /// `"AB:CD:…"`; `name` is `"sha1"`, `"sha256"`, `"sha384"` or `"sha512"`.
     pub fn digest(&self, name: JsValue) -> JsResult<String> {
-        let name = convert::string(&name, "digest name").map_err(to_js)?;
-        self.inner.digest(&name).map_err(to_js)
+        let name = convert::string(&name, "digest name")?;
+        self.inner.digest(&name).map_err(JsValue::from)
     }
 
     /// `["DNS:localhost", "IP Address:127.0.0.1", …]`, in certificate order.
@@ -139,7 +143,7 @@ impl X509Name {
 
     /// The last value of the component `short_name` (`"CN"`, `"O"`, …), or `undefined`.
     pub fn get(&self, short_name: JsValue) -> JsResult<Option<String>> {
-        let short_name = convert::string(&short_name, "name").map_err(to_js)?;
+        let short_name = convert::string(&short_name, "name")?;
         Ok(self.inner.get(&short_name).map(str::to_string))
     }
 
@@ -152,20 +156,20 @@ impl X509Name {
 /// pyOpenSSL's `load_certificate(type, buffer)`.
 #[wasm_bindgen(js_name = loadCertificate)]
 pub fn load_certificate(file_type: JsValue, data: JsValue) -> JsResult<X509> {
-    let file_type = file_type_arg(&file_type).map_err(to_js)?;
-    let data = convert::bytes(&data, "data").map_err(to_js)?;
+    let file_type = file_type_arg(&file_type)?;
+    let data = convert::bytes(&data, "data")?;
     let cert = if file_type == filetype::PEM {
         ssl::x509::X509::from_pem(&data)
     } else {
         ssl::x509::X509::from_der(&data)
     };
-    cert.map(X509::from).map_err(to_js)
+    cert.map(X509::from).map_err(JsValue::from)
 }
 
 /// pyOpenSSL's `dump_certificate(type, cert)`: PEM text as UTF-8 bytes, or DER.
 #[wasm_bindgen(js_name = dumpCertificate)]
 pub fn dump_certificate(file_type: JsValue, x509: &X509) -> JsResult<Vec<u8>> {
-    let file_type = file_type_arg(&file_type).map_err(to_js)?;
+    let file_type = file_type_arg(&file_type)?;
     Ok(if file_type == filetype::PEM {
         x509.inner.to_pem().into_bytes()
     } else {
