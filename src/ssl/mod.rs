@@ -2,12 +2,14 @@
 //! no dependency on wasm-bindgen so that `cargo test` exercises it natively.
 #![forbid(unsafe_code)]
 
+mod chain;
 pub mod cipher_list;
 mod config;
 pub mod connection;
 pub mod constants;
 pub mod context;
 pub mod error;
+mod name_constraints;
 pub mod pem;
 pub mod pkey;
 pub mod roots;
