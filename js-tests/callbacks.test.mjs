@@ -10,6 +10,7 @@ import {
   TLS_CLIENT_METHOD,
   TLS_SERVER_METHOD,
   NO_OVERLAPPING_PROTOCOLS,
+  VERIFY_PEER,
 } from 'rustls-ssl';
 
 const fixture = (n) => readFileSync(new URL(`./fixtures/${n}`, import.meta.url));
@@ -102,6 +103,39 @@ test('what a servername callback throws comes out of the handshake as the same o
   const [c2, s2] = pair(serverContext());
   await Promise.all([c2.doHandshake(), s2.doHandshake()]);
   assert.equal(c2.getProtocolVersionName(), 'TLSv1.3');
+});
+
+test('an async verify callback is a TypeError from the handshake, not an acceptance, and sticks', async () => {
+  // A Promise is truthy: taken as an answer it would accept an untrusted server.
+  const [c, s] = pair(serverContext('selfsigned.pem', 'selfsigned.key'));
+  const client = new Context(TLS_CLIENT_METHOD);
+  client.loadVerifyLocations(null, null, fixture('ca.pem'));
+  let calls = 0;
+  client.setVerify(VERIFY_PEER, async () => {
+    calls += 1;
+    return true;
+  });
+  c.setContext(client);
+  const [rc] = await Promise.allSettled([c.doHandshake(), s.doHandshake()]);
+  assert.ok(rc.reason instanceof TypeError, `a TypeError, got ${rc.reason}`);
+  assert.match(rc.reason.message, /must return a boolean/);
+  assert.equal(calls, 1, 'the first non-boolean answer ends the verification');
+  assert.equal(c.isHandshakeDone(), false);
+  await assert.rejects(c.doHandshake(), (e) => e === rc.reason);
+});
+
+test('what a verify callback throws comes out of the handshake as the same object', async () => {
+  const [c, s] = pair(serverContext());
+  const client = new Context(TLS_CLIENT_METHOD);
+  client.loadVerifyLocations(null, null, fixture('ca.pem'));
+  const boom = new RangeError('pin mismatch');
+  client.setVerify(VERIFY_PEER, () => {
+    throw boom;
+  });
+  c.setContext(client);
+  const [rc] = await Promise.allSettled([c.doHandshake(), s.doHandshake()]);
+  assert.equal(rc.reason, boom);
+  await assert.rejects(c.doHandshake(), (e) => e === boom);
 });
 
 test('the keylog callback gets NSS key-log lines for both TLS 1.3 sides', async () => {

@@ -4,7 +4,9 @@
 // Client and server are both rustls-ssl, joined in memory by memoryPair().
 
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { describe, test } from 'node:test';
+import tls from 'node:tls';
 
 import {
   Context,
@@ -21,9 +23,11 @@ import {
   ZeroReturnError
 } from 'rustls-ssl';
 
-import { expectedVerify, fixture, memoryConnections, readFixture, withTimeout } from './helpers/peers.mjs';
+import { connectTls, expectedVerify, fixture, memoryConnections, readFixture, withTimeout } from './helpers/peers.mjs';
 
 const EXPECTED = expectedVerify();
+/** What `openssl verify -purpose sslserver` says about the chain fixtures (gen-verify-fixtures.sh). */
+const CHAINS = JSON.parse(readFixture('expected-verify-chains.json', 'utf8'));
 const T = { timeout: 20000 };
 
 function serverContext(cert, key = cert.replace(/(-chain)?\.pem$/, '.key')) {
@@ -291,4 +295,199 @@ test('a rejected certificate can still be read from the connection, as with Open
   assert.equal(client.getPeerCertificate().hasExpired(), true);
   assert.equal(client.getPeerCertChain().length, 2);
   assert.equal(client.getVerifiedChain(), null);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Chains built and checked as OpenSSL does, over real sockets: a node:tls server (OpenSSL)
+// presents each chain, a rustls-ssl client verifies it.
+
+/** A node:tls server on 127.0.0.1 presenting `chain` with `key`, closed in t.after. */
+async function nodeServer(t, chain, key) {
+  const sockets = new Set();
+  const server = tls.createServer({
+    cert: readFixture(chain),
+    key: readFixture(key),
+    // The RSA-1024 leaf must reach the client, whatever Node's default security level.
+    ciphers: 'DEFAULT:@SECLEVEL=0'
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  server.on('tlsClientError', () => {});
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.after(
+    () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      })
+  );
+  return server.address().port;
+}
+
+/** Handshakes a rustls-ssl client with `ctx` against `chain`; the error (or null) and the client. */
+async function against(t, ctx, chain, key, host = 'localhost') {
+  const port = await nodeServer(t, chain, key);
+  const client = await connectTls(ctx, port, host, t);
+  const err = await client.doHandshake().then(
+    () => null,
+    (e) => e
+  );
+  return { err, client };
+}
+
+/** A client context trusting ca.pem whose verify callback records (depth, errno, ok). */
+function recordingContext(answer) {
+  const ctx = clientContext();
+  const calls = [];
+  ctx.setVerify(VERIFY_PEER, (conn, x509, errno, depth, ok) => {
+    calls.push([depth, errno, ok]);
+    return answer(errno, depth, ok, x509);
+  });
+  return { ctx, calls };
+}
+
+const CHAIN_CASES = [
+  { key: 'critical-ext', chain: 'critical-ext-chain.pem', leafKey: 'critical-ext.key', cause: /critical extension/ },
+  { key: 'name-constraints', chain: 'nc-leaf-chain.pem', leafKey: 'nc-leaf.key', cause: /permitted/ },
+  { key: 'non-ca', chain: 'nonca-leaf-chain.pem', leafKey: 'nonca-leaf.key', cause: /not a CA/ },
+  { key: 'pathlen', chain: 'pathlen-leaf-chain.pem', leafKey: 'pathlen-leaf.key', cause: /intermediate CAs below it/ },
+  { key: 'rsa1024', chain: 'rsa1024-chain.pem', leafKey: 'rsa1024.key', cause: /1024 bits/ },
+  { key: 'weak-ca', chain: 'weak-ca-leaf-chain.pem', leafKey: 'weak-ca-leaf.key', cause: /1024 bits/ },
+  { key: 'evil', chain: 'evil-chain.pem', leafKey: 'evil.key', cause: /self-signed/ },
+  { key: 'exp-untrusted', chain: 'exp-untrusted.pem', leafKey: 'exp-untrusted.key', cause: /neither trusted nor sent/ },
+  { key: 'exp-untrusted-chain', chain: 'exp-untrusted-chain.pem', leafKey: 'exp-untrusted.key', cause: /self-signed/ }
+];
+
+describe('chains from a node:tls server: every check, with OpenSSL\'s codes', () => {
+  test('expected-verify-chains.json holds what the fixtures are meant to show', () => {
+    const want = {
+      'critical-ext': 34,
+      'name-constraints': 47,
+      'non-ca': 79,
+      pathlen: 25,
+      rsa1024: 66,
+      'weak-ca': 67,
+      evil: 18,
+      'exp-untrusted': 20,
+      'exp-untrusted-chain': 19,
+      depth0: 22,
+      'policies-critical': 0
+    };
+    for (const [key, code] of Object.entries(want)) assert.equal(CHAINS[key].code, code, key);
+  });
+
+  for (const { key, chain, leafKey, cause } of CHAIN_CASES) {
+    const expected = CHAINS[key];
+    test(`${key}: ${expected.code} at depth ${expected.depth} (${expected.text})`, T, async (t) => {
+      const { err, client } = await against(t, clientContext(), chain, leafKey);
+      assert.ok(err instanceof SSLError, `rejected with SSLError: ${err}`);
+      assert.match(err.message, /certificate verify failed/);
+      assert.ok(err.message.includes(expected.text), `names OpenSSL's reason: ${err.message}`);
+      assert.match(err.message, cause, 'and says precisely why');
+      assert.equal(client.getVerifyResult(), expected.code, expected.command);
+    });
+  }
+
+  test('a callback accepting every error sees each one OpenSSL prints, at its depth', T, async (t) => {
+    // openssl verify prints 79, 26 and 32 at depth 1 for a non-CA intermediate.
+    const { ctx, calls } = recordingContext(() => true);
+    const { err, client } = await against(t, ctx, 'nonca-leaf-chain.pem', 'nonca-leaf.key');
+    assert.equal(err, null, String(err));
+    const reported = calls.filter(([, , ok]) => !ok).map(([depth, errno]) => [errno, depth]);
+    assert.deepEqual(reported, CHAINS['non-ca'].errors);
+    assert.deepEqual(calls, [
+      [2, 0, true],
+      [1, 79, false],
+      [1, 26, false],
+      [1, 32, false],
+      [1, 32, true],
+      [0, 0, true]
+    ]);
+    assert.equal(client.getVerifyResult(), 0, 'every error was overridden');
+  });
+
+  test('the exact sequence of calls for a chain wrong at two depths', T, async (t) => {
+    // Expired, for example.com, under an untrusted root the server sends.
+    const { ctx, calls } = recordingContext(() => true);
+    const { err } = await against(t, ctx, 'exp-untrusted-chain.pem', 'exp-untrusted.key');
+    assert.equal(err, null, String(err));
+    assert.deepEqual(calls, [
+      [1, 19, false],
+      [1, 19, true],
+      [0, 62, false],
+      [0, 10, false],
+      [0, 10, true]
+    ]);
+  });
+
+  test('accepting "expired" does not accept an untrusted issuer or a wrong host', T, async (t) => {
+    const { ctx, calls } = recordingContext((errno, depth, ok) => ok || errno === 10);
+    const { err, client } = await against(t, ctx, 'exp-untrusted.pem', 'exp-untrusted.key');
+    assert.ok(err instanceof SSLError, `rejected: ${err}`);
+    assert.equal(client.getVerifyResult(), 20);
+    assert.deepEqual(calls, [[0, 20, false]]);
+
+    const second = recordingContext((errno, depth, ok) => ok || [10, 20, 21].includes(errno));
+    const r2 = await against(t, second.ctx, 'exp-untrusted.pem', 'exp-untrusted.key');
+    assert.ok(r2.err instanceof SSLError, `rejected: ${r2.err}`);
+    assert.equal(r2.client.getVerifyResult(), 62, 'the host name still counts');
+    assert.match(r2.err.message, /hostname mismatch/);
+  });
+
+  test('a callback pinning the CA at depth 1 never sees a CA appended to a self-signed leaf', T, async (t) => {
+    const pin = X509.fromPem(readFixture('ca.pem', 'utf8')).digest('sha256');
+    let pinnedSeen = false;
+    const { ctx, calls } = recordingContext((errno, depth, ok, x509) => {
+      if (depth === 1 && x509.digest('sha256') === pin) pinnedSeen = true;
+      return ok || pinnedSeen;
+    });
+    const { err, client } = await against(t, ctx, 'evil-chain.pem', 'evil.key', 'evil.example');
+    assert.ok(err instanceof SSLError, `the attacker's leaf is refused: ${err}`);
+    assert.equal(pinnedSeen, false);
+    assert.deepEqual(calls, [[0, 18, false]], 'the appended CA is not part of the chain');
+    assert.equal(client.getVerifyResult(), CHAINS.evil.code);
+  });
+
+  test(`setVerifyDepth(0): a chain with one intermediate is ${CHAINS.depth0.code} at depth ${CHAINS.depth0.depth}`, T, async (t) => {
+    const ctx = clientContext();
+    ctx.setVerifyDepth(0);
+    const { err, client } = await against(t, ctx, 'server-ecdsa-chain.pem', 'server-ecdsa.key');
+    assert.ok(err instanceof SSLError, `rejected: ${err}`);
+    assert.equal(client.getVerifyResult(), CHAINS.depth0.code, CHAINS.depth0.command);
+  });
+
+  test('what rustls-webpki refuses does not pass, though OpenSSL would accept it', T, async (t) => {
+    // OpenSSL understands the intermediate's critical certificatePolicies (result 0).
+    assert.equal(CHAINS['policies-critical'].code, 0);
+    const { err, client } = await against(t, clientContext(), 'policies-leaf-chain.pem', 'policies-leaf.key');
+    assert.ok(err instanceof SSLError, `rejected: ${err}`);
+    assert.match(err.message, /webpki/);
+    assert.equal(client.getVerifyResult(), 34);
+  });
+
+  test('an async verify callback fails the handshake with a TypeError', T, async (t) => {
+    const ctx = clientContext();
+    ctx.setVerify(VERIFY_PEER, async () => true);
+    const { err } = await against(t, ctx, 'exp-untrusted.pem', 'exp-untrusted.key');
+    assert.ok(err instanceof TypeError, `a TypeError, got ${err}`);
+    assert.match(err.message, /boolean/);
+    assert.match(err.message, /Promise/);
+  });
+
+  for (const [label, answer] of [
+    ['a number', () => 1],
+    ['undefined', () => undefined],
+    ['a string', () => 'yes'],
+    ['an object', () => ({})]
+  ]) {
+    test(`a verify callback returning ${label} fails the handshake with a TypeError, even on a good chain`, T, async (t) => {
+      const ctx = clientContext();
+      ctx.setVerify(VERIFY_PEER, answer);
+      const { err } = await against(t, ctx, 'server-ecdsa-chain.pem', 'server-ecdsa.key');
+      assert.ok(err instanceof TypeError, `a TypeError, got ${err}`);
+    });
+  }
 });

@@ -373,4 +373,7 @@ each bad chain, the first error `openssl verify -CAfile ca.pem -untrusted <inter
 not verify.
 EOF
 
+# The chain-verification fixtures, signed by the CAs above.
+bash scripts/gen-verify-fixtures.sh
+
 log "done: $(find "$OUT" -maxdepth 1 -type f | wc -l) files in $OUT"

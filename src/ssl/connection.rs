@@ -19,7 +19,7 @@ pub use crate::ssl::hello::{AlpnChoice, ClientHelloInfo};
 use crate::ssl::pkey::PKey;
 use crate::ssl::pump::{Input, ProcessError, Pump, PLAINTEXT_LIMIT};
 use crate::ssl::session::{ConnectionStore, Session};
-use crate::ssl::verify::{read_outcome, SharedOutcome, VerifyHook, CALLBACK_RAISED};
+use crate::ssl::verify::{is_callback_raised, read_outcome, SharedOutcome, VerifyHook};
 use crate::ssl::verify_code::VerifyCode;
 use crate::ssl::x509::X509;
 
@@ -475,7 +475,7 @@ impl Connection {
     }
 
     fn map_tls_error(&self, e: rustls::Error) -> Error {
-        if matches!(&e, rustls::Error::General(m) if m == CALLBACK_RAISED) {
+        if is_callback_raised(&e) {
             return Error::CallbackFailed;
         }
         if matches!(e, rustls::Error::InvalidCertificate(_)) {

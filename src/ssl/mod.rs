@@ -2,6 +2,7 @@
 //! no dependency on wasm-bindgen so that `cargo test` exercises it natively.
 #![forbid(unsafe_code)]
 
+mod chain;
 pub mod cipher_list;
 mod config;
 pub mod connection;
@@ -9,6 +10,7 @@ pub mod constants;
 pub mod context;
 pub mod error;
 pub mod hello;
+mod name_constraints;
 pub mod pem;
 pub mod pkey;
 pub mod pump;

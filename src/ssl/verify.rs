@@ -1,11 +1,13 @@
-//! Certificate verification with OpenSSL's outcomes: rustls-webpki builds and checks the
-//! path, and this module turns its verdict into the `X509_V_*` code, the failing depth and the
-//! verified chain that pyOpenSSL users read back, then decides by the verify mode.
+//! Certificate verification with OpenSSL's outcomes. `chain` builds the chain as OpenSSL does
+//! and finds every error on it; this module adds the host name and rustls-webpki's second
+//! opinion, puts each error before the verify callback (API.md §5), and decides by the verify
+//! mode. What it stores is what pyOpenSSL users read back: the `X509_V_*` code, its depth and
+//! why, and the verified chain.
 //!
 //! Why custom verifiers rather than rustls's `WebPkiServerVerifier`: OpenSSL reports a result
 //! code even when it was told not to enforce it (`VERIFY_NONE`), accepts a pinned self-signed
-//! leaf, limits chain depth, and tells "expired" from "untrusted" by number. None of that is
-//! visible through the stock verifier.
+//! leaf, limits chain depth, tells "expired" from "untrusted" by number, and asks its callback
+//! about every error at every depth. None of that is visible through the stock verifier.
 
 use std::sync::{Arc, Mutex};
 
@@ -15,6 +17,7 @@ use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, RootCertStore, SignatureScheme};
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
+use crate::ssl::chain::{self, Examined, Found, Phase};
 use crate::ssl::verify_code::VerifyCode;
 use crate::ssl::x509::X509;
 
@@ -68,9 +71,10 @@ pub struct Policy {
     pub hook: Option<Arc<dyn VerifyHook>>,
 }
 
-/// OpenSSL's verify callback, as the core sees it: called for each certificate from the
-/// deepest up to the leaf, with `ok == false` and the error code at the depth that failed.
-/// `Err(CallbackRaised)` means the callback threw; the binding keeps what it threw.
+/// OpenSSL's verify callback, as the core sees it (API.md §5): for each certificate of the
+/// built chain, deepest first, once with `ok == false` for every error found there, then once
+/// with `ok == true`. `Err(CallbackRaised)` means the callback threw, or answered with
+/// something other than a boolean; the binding keeps what it threw (or the `TypeError`).
 pub trait VerifyHook: Send + Sync + std::fmt::Debug {
     fn call(
         &self,
@@ -81,63 +85,128 @@ pub trait VerifyHook: Send + Sync + std::fmt::Debug {
     ) -> Result<bool, CallbackRaised>;
 }
 
+/// "The verify callback raised": carried out of rustls as a typed error
+/// (`rustls::Error::Other`) and recognised with [`is_callback_raised`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CallbackRaised;
 
-/// The rustls error that stands for "the verify callback threw"; the Connection turns it
-/// into `Error::CallbackFailed`.
-pub const CALLBACK_RAISED: &str = "verify callback raised an exception";
+impl std::fmt::Display for CallbackRaised {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the verify callback raised an exception")
+    }
+}
 
-/// Runs the hook over the presented chain and decides. Without a hook, the outcome decides
-/// when verification is enforced.
+impl std::error::Error for CallbackRaised {}
+
+impl From<CallbackRaised> for rustls::Error {
+    fn from(e: CallbackRaised) -> Self {
+        rustls::Error::Other(rustls::OtherError(Arc::new(e)))
+    }
+}
+
+/// Whether a rustls error is the verify callback's exception coming back out.
+pub fn is_callback_raised(e: &rustls::Error) -> bool {
+    matches!(e, rustls::Error::Other(o) if o.0.downcast_ref::<CallbackRaised>().is_some())
+}
+
+/// Puts the errors before the callback (or, without one, lets the first decide), stores
+/// what `getVerifyResult()` reports, and says whether the handshake goes on.
+///
+/// `getVerifyResult()` is the first error not overridden. Returning `false` ends the
+/// verification there, as in OpenSSL, whether or not it is enforced; with `VERIFY_NONE` the
+/// handshake then goes on and the error is only reported.
 fn decide(
     policy: &Policy,
-    end_entity: &CertificateDer<'_>,
-    intermediates: &[CertificateDer<'_>],
-    mut outcome: Outcome,
+    presented: Vec<CertificateDer<'static>>,
+    examined: Examined,
 ) -> Result<(), rustls::Error> {
-    outcome.presented = std::iter::once(end_entity)
-        .chain(intermediates)
-        .map(|c| c.clone().into_owned())
+    let chain: Vec<Option<CertificateDer<'static>>> = examined
+        .chain
+        .into_iter()
+        .map(|c| c.map(CertificateDer::from))
         .collect();
-    let mut code = outcome.code.unwrap_or(VerifyCode::OK);
-    if let Some(hook) = &policy.hook {
-        let chain: Vec<&CertificateDer<'_>> = std::iter::once(end_entity).chain(intermediates).collect();
-        let top = chain.len().saturating_sub(1);
-        let failing_depth = (outcome.depth as usize).min(top);
-        for (depth, cert) in chain.iter().enumerate().rev() {
-            let failing = code != VerifyCode::OK && depth == failing_depth;
-            let errno = if failing { code.0 } else { 0 };
-            let depth_u32 = u32::try_from(depth).unwrap_or(u32::MAX);
-            match hook.call(cert, errno, depth_u32, !failing) {
-                Err(CallbackRaised) => {
-                    store_outcome(&policy.outcome, outcome);
-                    return Err(rustls::Error::General(CALLBACK_RAISED.into()));
-                }
-                // With VERIFY_NONE the callback runs but its verdict is ignored, as OpenSSL.
-                Ok(false) if policy.enforce => {
-                    if code == VerifyCode::OK {
-                        code = VerifyCode::ERR_APPLICATION_VERIFICATION;
-                        outcome.code = Some(code);
-                        outcome.depth = depth_u32;
-                        outcome.detail = "rejected by the verify callback".into();
+    let mut outcome = Outcome {
+        presented,
+        ..Outcome::default()
+    };
+    let mut standing: Option<Found> = None;
+    match &policy.hook {
+        None => standing = examined.errors.first().cloned(),
+        Some(hook) => {
+            'chain: for (depth, cert) in chain.iter().enumerate().rev() {
+                let depth = u32::try_from(depth).unwrap_or(u32::MAX);
+                let here = examined.errors.iter().filter(|f| f.depth == depth);
+                let Some(cert) = cert else {
+                    // A bundled root known by name and key only: nothing to show the
+                    // callback. No check reports an error there; if one did, it stands.
+                    if let Some(f) = here.clone().next() {
+                        standing = Some(f.clone());
+                        break 'chain;
                     }
-                    store_outcome(&policy.outcome, outcome);
-                    return Err(rustls_error(code));
+                    continue;
+                };
+                let mut last = VerifyCode::OK;
+                for found in here {
+                    last = found.code;
+                    match hook.call(cert, found.code.0, depth, false) {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            standing = Some(found.clone());
+                            break 'chain;
+                        }
+                        Err(raised) => {
+                            outcome.set(Some(found));
+                            store_outcome(&policy.outcome, outcome);
+                            return Err(raised.into());
+                        }
+                    }
                 }
-                Ok(_) => {}
+                match hook.call(cert, last.0, depth, true) {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        standing = Some(Found {
+                            depth,
+                            code: VerifyCode::ERR_APPLICATION_VERIFICATION,
+                            phase: Phase::Webpki,
+                            detail: format!("rejected by the verify callback at depth {depth}"),
+                        });
+                        break 'chain;
+                    }
+                    Err(raised) => {
+                        outcome.set(None);
+                        store_outcome(&policy.outcome, outcome);
+                        return Err(raised.into());
+                    }
+                }
             }
         }
-        // The callback accepted every step: the handshake goes on, and getVerifyResult()
-        // still reports what was found, as OpenSSL does.
-        store_outcome(&policy.outcome, outcome);
-        return Ok(());
+    }
+    outcome.set(standing.as_ref());
+    if standing.is_none() {
+        outcome.verified_chain = chain.into_iter().flatten().collect();
     }
     store_outcome(&policy.outcome, outcome);
-    if policy.enforce && code != VerifyCode::OK {
-        return Err(rustls_error(code));
+    match standing {
+        Some(f) if policy.enforce => Err(rustls_error(f.code)),
+        _ => Ok(()),
     }
-    Ok(())
+}
+
+impl Outcome {
+    fn set(&mut self, found: Option<&Found>) {
+        match found {
+            Some(f) => {
+                self.code = Some(f.code);
+                self.depth = f.depth;
+                self.detail = f.detail.clone();
+            }
+            None => {
+                self.code = Some(VerifyCode::OK);
+                self.depth = 0;
+                self.detail = String::new();
+            }
+        }
+    }
 }
 
 /// Whose certificate is being judged: a server's (name checked) or a client's.
@@ -147,110 +216,146 @@ pub enum Purpose {
     Client,
 }
 
-/// Judges a chain and returns OpenSSL's code for it (0 = OK), the depth it applies to, and the
-/// verified path.
-pub fn evaluate(
+/// Builds the chain as OpenSSL does and finds every error on it, the host name's included;
+/// when none was found, rustls-webpki's own verdict is asked too, so that nothing webpki
+/// refuses passes unless the callback overrode a reported error.
+fn evaluate(
     policy: &Policy,
     end_entity: &CertificateDer<'_>,
     intermediates: &[CertificateDer<'_>],
     purpose: Purpose,
     name: Option<&ServerName<'_>>,
     now: UnixTime,
-) -> Outcome {
-    let fail = |code: VerifyCode, depth: u32, detail: String| Outcome {
-        code: Some(code),
-        depth,
-        detail,
-        ..Outcome::default()
+) -> Examined {
+    let now_secs = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
+    let intermediates_der: Vec<&[u8]> = intermediates.iter().map(|c| c.as_ref()).collect();
+    let anchor_certs: Vec<&[u8]> = policy.pinned.iter().map(|c| c.as_ref()).collect();
+    let inputs = chain::Inputs {
+        leaf: end_entity.as_ref(),
+        intermediates: &intermediates_der,
+        anchors: &policy.roots.roots,
+        anchor_certs: &anchor_certs,
+        purpose,
+        max_depth: policy.max_depth,
+        now: now_secs,
     };
+    let mut examined = match chain::examine(&inputs) {
+        Ok(e) => e,
+        Err(why) => {
+            return Examined {
+                chain: vec![Some(end_entity.as_ref().to_vec())],
+                errors: vec![Found {
+                    depth: 0,
+                    code: VerifyCode::ERR_UNSPECIFIED,
+                    phase: Phase::Build,
+                    detail: why,
+                }],
+            }
+        }
+    };
+    for (code, detail) in host_faults(end_entity, intermediates, purpose, name, now) {
+        // Why webpki cannot read the leaf was usually found already (e.g. 34): once is enough.
+        if examined.errors.iter().any(|f| f.depth == 0 && f.code == code) {
+            continue;
+        }
+        examined.errors.push(Found {
+            depth: 0,
+            code,
+            phase: Phase::Host,
+            detail,
+        });
+    }
+    let pinned = examined.chain.len() == 1 && policy.pinned.iter().any(|p| p.as_ref() == end_entity.as_ref());
+    if examined.errors.is_empty() && !pinned {
+        if let Err(e) = webpki_verdict(policy, end_entity, intermediates, purpose, now) {
+            let (code, depth) = map_webpki_error(&e, end_entity, intermediates, now);
+            let top = u32::try_from(examined.chain.len().saturating_sub(1)).unwrap_or(u32::MAX);
+            examined.errors.push(Found {
+                depth: depth.min(top),
+                code,
+                phase: Phase::Webpki,
+                detail: format!("rustls-webpki refuses the chain: {e}"),
+            });
+        }
+    }
+    examined.sort();
+    examined
+}
 
-    let ee = match webpki::EndEntityCert::try_from(end_entity) {
-        Ok(ee) => ee,
+/// The host name (or IP address) at depth 0; a verifying client without one fails with 62
+/// and a reason that says what to do. The name is matched by rustls-webpki; when it cannot
+/// read the certificate, that is one error and "the name could not be checked" another, so
+/// that a callback accepting the first has not accepted an unchecked name.
+fn host_faults(
+    end_entity: &CertificateDer<'_>,
+    intermediates: &[CertificateDer<'_>],
+    purpose: Purpose,
+    name: Option<&ServerName<'_>>,
+    now: UnixTime,
+) -> Vec<(VerifyCode, String)> {
+    let Some(name) = name else {
+        if purpose == Purpose::Client {
+            return Vec::new();
+        }
+        return vec![(
+            VerifyCode::ERR_HOSTNAME_MISMATCH,
+            "no server name to check the certificate against: call setTlsextHostName() \
+             before the handshake, or setVerify(VERIFY_NONE) to skip verification"
+                .into(),
+        )];
+    };
+    let (code, shown) = match name {
+        ServerName::IpAddress(ip) => (
+            VerifyCode::ERR_IP_ADDRESS_MISMATCH,
+            std::net::IpAddr::from(*ip).to_string(),
+        ),
+        ServerName::DnsName(d) => (VerifyCode::ERR_HOSTNAME_MISMATCH, d.as_ref().to_string()),
+        _ => (VerifyCode::ERR_HOSTNAME_MISMATCH, String::new()),
+    };
+    match webpki::EndEntityCert::try_from(end_entity) {
+        Ok(ee) => match ee.verify_is_valid_for_subject_name(name) {
+            Ok(()) => Vec::new(),
+            Err(e) => vec![(code, format!("certificate is not valid for {shown}: {e}"))],
+        },
         Err(e) => {
-            return fail(
-                VerifyCode::ERR_UNSPECIFIED,
-                0,
-                format!("unparsable certificate: {e}"),
-            )
+            let (unreadable, _) = map_webpki_error(&e, end_entity, intermediates, now);
+            vec![
+                (
+                    unreadable,
+                    format!("rustls-webpki cannot read the certificate: {e}"),
+                ),
+                (
+                    code,
+                    format!("the certificate's names could not be checked against {shown}"),
+                ),
+            ]
         }
-    };
-
-    let chain = if policy.pinned.iter().any(|p| p.as_ref() == end_entity.as_ref()) {
-        // A trusted certificate presented as the leaf: OpenSSL accepts it as a one-link chain,
-        // but its validity period still counts.
-        if let Some((code, _)) = time_fault(&[end_entity.clone().into_owned()], now) {
-            return fail(code, 0, String::new());
-        }
-        vec![end_entity.clone().into_owned()]
-    } else {
-        let anchors = &policy.roots.roots;
-        let usage = match purpose {
-            Purpose::Server => webpki::KeyUsage::server_auth(),
-            Purpose::Client => webpki::KeyUsage::client_auth(),
-        };
-        match ee.verify_for_usage(
-            policy.algorithms.all,
-            anchors,
-            intermediates,
-            now,
-            usage,
-            None,
-            None,
-        ) {
-            Ok(path) => {
-                let mut chain = vec![end_entity.clone().into_owned()];
-                chain.extend(path.intermediate_certificates().map(|c| c.der().into_owned()));
-                if let Some(limit) = policy.max_depth {
-                    let n = chain.len().saturating_sub(1);
-                    if n > limit as usize {
-                        return fail(
-                            VerifyCode::ERR_CERT_CHAIN_TOO_LONG,
-                            limit.saturating_add(1),
-                            format!("{n} intermediates, verify depth is {limit}"),
-                        );
-                    }
-                }
-                chain
-            }
-            Err(e) => {
-                let (code, depth) = map_webpki_error(&e, end_entity, intermediates, now);
-                return fail(code, depth, e.to_string());
-            }
-        }
-    };
-
-    match name {
-        Some(name) => {
-            if let Err(e) = ee.verify_is_valid_for_subject_name(name) {
-                let code = match name {
-                    ServerName::IpAddress(_) => VerifyCode::ERR_IP_ADDRESS_MISMATCH,
-                    _ => VerifyCode::ERR_HOSTNAME_MISMATCH,
-                };
-                let shown = match name {
-                    ServerName::DnsName(d) => d.as_ref().to_string(),
-                    ServerName::IpAddress(ip) => format!("{:?}", std::net::IpAddr::from(*ip)),
-                    _ => String::new(),
-                };
-                return fail(code, 0, format!("certificate is not valid for {shown}: {e}"));
-            }
-        }
-        None if purpose == Purpose::Server => {
-            return fail(
-                VerifyCode::ERR_HOSTNAME_MISMATCH,
-                0,
-                "no server name to check the certificate against: call setTlsextHostName() \
-                 before the handshake, or setVerify(VERIFY_NONE) to skip verification"
-                    .into(),
-            );
-        }
-        None => {}
     }
+}
 
-    Outcome {
-        code: Some(VerifyCode::OK),
-        verified_chain: chain,
-        ..Outcome::default()
-    }
+/// rustls-webpki's full path verification, as a second opinion.
+fn webpki_verdict(
+    policy: &Policy,
+    end_entity: &CertificateDer<'_>,
+    intermediates: &[CertificateDer<'_>],
+    purpose: Purpose,
+    now: UnixTime,
+) -> Result<(), webpki::Error> {
+    let ee = webpki::EndEntityCert::try_from(end_entity)?;
+    let usage = match purpose {
+        Purpose::Server => webpki::KeyUsage::server_auth(),
+        Purpose::Client => webpki::KeyUsage::client_auth(),
+    };
+    ee.verify_for_usage(
+        policy.algorithms.all,
+        &policy.roots.roots,
+        intermediates,
+        now,
+        usage,
+        None,
+        None,
+    )
+    .map(|_| ())
 }
 
 /// The first certificate, from the leaf up, outside its validity period.
@@ -321,6 +426,17 @@ fn map_webpki_error(
     }
 }
 
+/// What the peer sent, leaf first, kept for `getPeerCertificate()` after a failure.
+fn presented(
+    end_entity: &CertificateDer<'_>,
+    intermediates: &[CertificateDer<'_>],
+) -> Vec<CertificateDer<'static>> {
+    std::iter::once(end_entity)
+        .chain(intermediates)
+        .map(|c| c.clone().into_owned())
+        .collect()
+}
+
 /// The rustls error that carries a failed verification out of the handshake; rustls picks
 /// the alert from it, and the Connection swaps it for the richer `Outcome`.
 fn rustls_error(code: VerifyCode) -> rustls::Error {
@@ -333,8 +449,11 @@ fn rustls_error(code: VerifyCode) -> rustls::Error {
         VerifyCode::ERR_CERT_SIGNATURE_FAILURE => CertificateError::BadSignature,
         VerifyCode::ERR_CERT_REVOKED => CertificateError::Revoked,
         VerifyCode::ERR_INVALID_PURPOSE => CertificateError::InvalidPurpose,
+        VerifyCode::ERR_UNHANDLED_CRITICAL_EXTENSION => CertificateError::UnhandledCriticalExtension,
+        VerifyCode::ERR_APPLICATION_VERIFICATION => CertificateError::ApplicationVerificationFailure,
         VerifyCode::ERR_DEPTH_ZERO_SELF_SIGNED_CERT
         | VerifyCode::ERR_SELF_SIGNED_CERT_IN_CHAIN
+        | VerifyCode::ERR_UNABLE_TO_GET_ISSUER_CERT
         | VerifyCode::ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY
         | VerifyCode::ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE => CertificateError::UnknownIssuer,
         _ => CertificateError::BadEncoding,
@@ -392,7 +511,7 @@ impl ServerCertVerifier for ServerVerifier {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone();
-        let outcome = evaluate(
+        let examined = evaluate(
             &policy,
             end_entity,
             intermediates,
@@ -400,7 +519,7 @@ impl ServerCertVerifier for ServerVerifier {
             name.as_ref(),
             now,
         );
-        decide(&policy, end_entity, intermediates, outcome)?;
+        decide(&policy, presented(end_entity, intermediates), examined)?;
         Ok(ServerCertVerified::assertion())
     }
 
@@ -451,7 +570,7 @@ impl ClientCertVerifier for ClientVerifier {
         intermediates: &[CertificateDer<'_>],
         now: UnixTime,
     ) -> Result<ClientCertVerified, rustls::Error> {
-        let outcome = evaluate(
+        let examined = evaluate(
             &self.policy,
             end_entity,
             intermediates,
@@ -459,7 +578,7 @@ impl ClientCertVerifier for ClientVerifier {
             None,
             now,
         );
-        decide(&self.policy, end_entity, intermediates, outcome)?;
+        decide(&self.policy, presented(end_entity, intermediates), examined)?;
         Ok(ClientCertVerified::assertion())
     }
 
@@ -483,5 +602,391 @@ impl ClientCertVerifier for ClientVerifier {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.policy.algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustls_pki_types::pem::PemObject;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        let path = format!("{}/js-tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read(path).unwrap()
+    }
+
+    fn certs(name: &str) -> Vec<CertificateDer<'static>> {
+        CertificateDer::pem_slice_iter(&fixture(name))
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    /// Records every call; answers with `answer(errno, depth, ok)`.
+    struct Recorder {
+        calls: Mutex<Vec<(u32, i32, bool)>>,
+        answer: Box<dyn Fn(i32, u32, bool) -> Result<bool, CallbackRaised> + Send + Sync>,
+    }
+
+    impl std::fmt::Debug for Recorder {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("Recorder")
+        }
+    }
+
+    impl VerifyHook for Recorder {
+        fn call(
+            &self,
+            _: &CertificateDer<'_>,
+            errno: i32,
+            depth: u32,
+            ok: bool,
+        ) -> Result<bool, CallbackRaised> {
+            self.calls.lock().unwrap().push((depth, errno, ok));
+            (self.answer)(errno, depth, ok)
+        }
+    }
+
+    fn recorder(
+        answer: impl Fn(i32, u32, bool) -> Result<bool, CallbackRaised> + Send + Sync + 'static,
+    ) -> Arc<Recorder> {
+        Arc::new(Recorder {
+            calls: Mutex::new(Vec::new()),
+            answer: Box::new(answer),
+        })
+    }
+
+    fn policy(trusted: &[&str], hook: Option<Arc<dyn VerifyHook>>, enforce: bool) -> Policy {
+        let pinned: Vec<CertificateDer<'static>> = trusted.iter().flat_map(|n| certs(n)).collect();
+        let mut roots = RootCertStore::empty();
+        for c in &pinned {
+            roots
+                .roots
+                .push(webpki::anchor_from_trusted_cert(c).unwrap().to_owned());
+        }
+        Policy {
+            roots: Arc::new(roots),
+            pinned,
+            max_depth: None,
+            enforce,
+            algorithms: rustls::crypto::ring::default_provider().signature_verification_algorithms,
+            outcome: SharedOutcome::default(),
+            hook,
+        }
+    }
+
+    /// Verifies `chain` (a fixture) as a client for `host`; the result and the outcome.
+    fn run(policy: Policy, chain: &str, host: Option<&str>) -> (Result<(), rustls::Error>, Outcome) {
+        let certs = certs(chain);
+        let name = host.map(|h| ServerName::try_from(h.to_string()).unwrap());
+        let outcome = policy.outcome.clone();
+        let v = ServerVerifier::new(policy, name);
+        let placeholder = ServerName::try_from("placeholder.invalid").unwrap();
+        let r = v
+            .verify_server_cert(&certs[0], &certs[1..], &placeholder, &[], UnixTime::now())
+            .map(|_| ());
+        (r, read_outcome(&outcome))
+    }
+
+    fn code(o: &Outcome) -> i32 {
+        o.code.unwrap().0
+    }
+
+    #[test]
+    fn good_chain_passes_with_one_ok_call_per_certificate() {
+        let hook = recorder(|_, _, ok| Ok(ok));
+        let (r, o) = run(
+            policy(&["ca.pem"], Some(hook.clone()), true),
+            "server-ecdsa-chain.pem",
+            Some("localhost"),
+        );
+        assert!(r.is_ok(), "{r:?}");
+        assert_eq!(code(&o), 0);
+        assert_eq!(o.verified_chain.len(), 3, "leaf, intermediate, root");
+        assert_eq!(
+            *hook.calls.lock().unwrap(),
+            vec![(2, 0, true), (1, 0, true), (0, 0, true)]
+        );
+    }
+
+    #[test]
+    fn every_error_at_every_depth_is_reported_deepest_first() {
+        // Expired, issued by an untrusted root that the peer sends, for example.com only.
+        let hook = recorder(|_, _, _| Ok(true));
+        let (r, o) = run(
+            policy(&["ca.pem"], Some(hook.clone()), true),
+            "exp-untrusted-chain.pem",
+            Some("localhost"),
+        );
+        assert!(r.is_ok(), "the callback accepted every error: {r:?}");
+        assert_eq!(code(&o), 0, "all overridden");
+        assert_eq!(
+            *hook.calls.lock().unwrap(),
+            vec![
+                (1, 19, false),
+                (1, 19, true),
+                (0, 62, false),
+                (0, 10, false),
+                (0, 10, true)
+            ]
+        );
+    }
+
+    #[test]
+    fn accepting_expired_does_not_accept_untrusted_or_wrong_host() {
+        let hook = recorder(|errno, _, ok| Ok(ok || errno == 10));
+        let (r, o) = run(
+            policy(&["ca.pem"], Some(hook.clone()), true),
+            "exp-untrusted.pem",
+            Some("localhost"),
+        );
+        assert!(r.is_err());
+        assert_eq!(code(&o), 20);
+        assert_eq!(
+            *hook.calls.lock().unwrap(),
+            vec![(0, 20, false)],
+            "refusing 20 ends it"
+        );
+
+        // Accepting the issuer and the signature still leaves the host name.
+        let hook = recorder(|errno, _, ok| Ok(ok || matches!(errno, 10 | 20 | 21)));
+        let (r, o) = run(
+            policy(&["ca.pem"], Some(hook.clone()), true),
+            "exp-untrusted.pem",
+            Some("localhost"),
+        );
+        assert!(r.is_err());
+        assert_eq!(code(&o), 62);
+        assert!(o.detail.contains("localhost"), "{}", o.detail);
+    }
+
+    #[test]
+    fn an_appended_ca_is_not_part_of_a_self_signed_leafs_chain() {
+        // The callback trusts any chain in which it sees its pinned CA at depth 1.
+        let ca = certs("ca.pem").remove(0);
+        let pinned_seen = Arc::new(Mutex::new(false));
+        #[derive(Debug)]
+        struct Pin(CertificateDer<'static>, Arc<Mutex<bool>>, Mutex<Vec<u32>>);
+        impl VerifyHook for Pin {
+            fn call(
+                &self,
+                cert: &CertificateDer<'_>,
+                _: i32,
+                depth: u32,
+                ok: bool,
+            ) -> Result<bool, CallbackRaised> {
+                self.2.lock().unwrap().push(depth);
+                let mut seen = self.1.lock().unwrap();
+                if depth == 1 && cert.as_ref() == self.0.as_ref() {
+                    *seen = true;
+                }
+                Ok(ok || *seen)
+            }
+        }
+        let hook = Arc::new(Pin(ca, pinned_seen.clone(), Mutex::new(Vec::new())));
+        let (r, o) = run(
+            policy(&["ca.pem"], Some(hook.clone()), true),
+            "evil-chain.pem",
+            Some("evil.example"),
+        );
+        assert!(r.is_err(), "the attacker's leaf must not pass");
+        assert_eq!(code(&o), 18);
+        assert!(!*pinned_seen.lock().unwrap());
+        assert_eq!(*hook.2.lock().unwrap(), vec![0], "only the leaf is shown");
+    }
+
+    #[test]
+    fn codes_for_each_check() {
+        let cases = [
+            ("critical-ext-chain.pem", 34, 0),
+            ("rsa1024-chain.pem", 66, 0),
+            ("weak-ca-leaf-chain.pem", 67, 1),
+            ("nc-leaf-chain.pem", 47, 0),
+            ("nonca-leaf-chain.pem", 79, 1),
+            ("pathlen-leaf-chain.pem", 25, 2),
+            ("evil-chain.pem", 18, 0),
+            ("exp-untrusted.pem", 20, 0),
+            ("exp-untrusted-chain.pem", 19, 1),
+            ("expired-chain.pem", 10, 0),
+        ];
+        for (chain, want, depth) in cases {
+            let (r, o) = run(policy(&["ca.pem"], None, true), chain, Some("localhost"));
+            assert!(r.is_err(), "{chain} must fail");
+            assert_eq!((code(&o), o.depth), (want, depth), "{chain}: {}", o.detail);
+            assert!(!o.detail.is_empty(), "{chain}: a detail says why");
+        }
+    }
+
+    #[test]
+    fn a_non_ca_issuer_reports_what_openssl_reports() {
+        let hook = recorder(|_, _, _| Ok(true));
+        let (r, _) = run(
+            policy(&["ca.pem"], Some(hook.clone()), true),
+            "nonca-leaf-chain.pem",
+            Some("localhost"),
+        );
+        assert!(r.is_ok());
+        // `openssl verify -purpose sslserver` prints 79, 26 and 32 at depth 1.
+        assert_eq!(
+            *hook.calls.lock().unwrap(),
+            vec![
+                (2, 0, true),
+                (1, 79, false),
+                (1, 26, false),
+                (1, 32, false),
+                (1, 32, true),
+                (0, 0, true)
+            ]
+        );
+    }
+
+    #[test]
+    fn verify_depth_limits_intermediates() {
+        let mut p = policy(&["ca.pem"], None, true);
+        p.max_depth = Some(0);
+        let (r, o) = run(p, "server-ecdsa-chain.pem", Some("localhost"));
+        assert!(r.is_err());
+        assert_eq!((code(&o), o.depth), (22, 1));
+        let mut p = policy(&["ca.pem"], None, true);
+        p.max_depth = Some(1);
+        assert!(run(p, "server-ecdsa-chain.pem", Some("localhost")).0.is_ok());
+    }
+
+    #[test]
+    fn verify_none_runs_the_callback_but_does_not_fail() {
+        let hook = recorder(|_, _, ok| Ok(ok));
+        let (r, o) = run(
+            policy(&["ca.pem"], Some(hook.clone()), false),
+            "critical-ext-chain.pem",
+            Some("localhost"),
+        );
+        assert!(r.is_ok());
+        assert_eq!(code(&o), 34);
+        // Refusing ends the verification, as in OpenSSL.
+        assert_eq!(
+            *hook.calls.lock().unwrap(),
+            vec![(2, 0, true), (1, 0, true), (0, 34, false)]
+        );
+    }
+
+    #[test]
+    fn refusing_an_ok_call_is_application_verification() {
+        let hook = recorder(|_, depth, _| Ok(depth != 1));
+        let (r, o) = run(
+            policy(&["ca.pem"], Some(hook), true),
+            "server-ecdsa-chain.pem",
+            Some("localhost"),
+        );
+        assert!(r.is_err());
+        assert_eq!((code(&o), o.depth), (50, 1));
+    }
+
+    #[test]
+    fn a_raising_callback_is_a_typed_error() {
+        let hook = recorder(|_, _, _| Err(CallbackRaised));
+        let (r, _) = run(
+            policy(&["ca.pem"], Some(hook), true),
+            "server-ecdsa-chain.pem",
+            Some("localhost"),
+        );
+        let e = r.unwrap_err();
+        assert!(is_callback_raised(&e), "{e:?}");
+        assert!(!is_callback_raised(&rustls::Error::General(
+            "the verify callback raised an exception".into()
+        )));
+    }
+
+    #[test]
+    fn pinned_leaf_is_a_chain_and_its_name_still_counts() {
+        assert!(run(
+            policy(&["selfsigned.pem"], None, true),
+            "selfsigned.pem",
+            Some("localhost")
+        )
+        .0
+        .is_ok());
+        let (r, o) = run(
+            policy(&["selfsigned.pem"], None, true),
+            "selfsigned.pem",
+            Some("example.com"),
+        );
+        assert!(r.is_err());
+        assert_eq!(code(&o), 62);
+    }
+
+    #[test]
+    fn no_server_name_is_62_with_its_reason() {
+        let (r, o) = run(policy(&["ca.pem"], None, true), "server-ecdsa-chain.pem", None);
+        assert!(r.is_err());
+        assert_eq!(code(&o), 62);
+        assert!(o.detail.contains("setTlsextHostName"));
+    }
+
+    #[test]
+    fn what_webpki_refuses_does_not_pass_unless_overridden() {
+        // OpenSSL (and the chain checks) accept a critical certificatePolicies; webpki does not.
+        let hook = recorder(|_, _, ok| Ok(ok));
+        let (r, o) = run(
+            policy(&["ca.pem"], Some(hook.clone()), true),
+            "policies-leaf-chain.pem",
+            Some("localhost"),
+        );
+        assert!(r.is_err());
+        assert_eq!((code(&o), o.depth), (34, 0));
+        assert!(o.detail.contains("webpki"), "{}", o.detail);
+        assert_eq!(
+            *hook.calls.lock().unwrap(),
+            vec![(2, 0, true), (1, 0, true), (0, 34, false)]
+        );
+        // Only an explicit override lets it through.
+        let hook = recorder(|errno, _, ok| Ok(ok || errno == 34));
+        let (r, o) = run(
+            policy(&["ca.pem"], Some(hook), true),
+            "policies-leaf-chain.pem",
+            Some("localhost"),
+        );
+        assert!(r.is_ok());
+        assert_eq!(code(&o), 0);
+    }
+
+    #[test]
+    fn a_leaf_webpki_cannot_read_leaves_its_name_unchecked() {
+        let hook = recorder(|errno, _, ok| Ok(ok || errno == 34));
+        let (r, o) = run(
+            policy(&["ca.pem"], Some(hook.clone()), true),
+            "critical-ext-chain.pem",
+            Some("localhost"),
+        );
+        assert!(r.is_err(), "accepting 34 does not accept an unchecked name");
+        assert_eq!(code(&o), 62);
+        assert_eq!(
+            *hook.calls.lock().unwrap(),
+            vec![(2, 0, true), (1, 0, true), (0, 34, false), (0, 62, false)]
+        );
+    }
+
+    #[test]
+    fn webpki_is_a_second_opinion() {
+        // An RSA leaf whose signature is damaged: found by the chain checks (7); if they had
+        // missed it, webpki would still have refused.
+        let mut chain = certs("server-rsa-chain.pem");
+        let mut leaf = chain[0].as_ref().to_vec();
+        let last = leaf.len() - 1;
+        leaf[last] ^= 1;
+        chain[0] = CertificateDer::from(leaf);
+        let p = policy(&["ca.pem"], None, true);
+        let outcome = p.outcome.clone();
+        let v = ServerVerifier::new(p, Some(ServerName::try_from("localhost").unwrap()));
+        let r = v.verify_server_cert(
+            &chain[0],
+            &chain[1..],
+            &ServerName::try_from("x.invalid").unwrap(),
+            &[],
+            UnixTime::now(),
+        );
+        assert!(r.is_err());
+        assert_eq!(
+            read_outcome(&outcome).code,
+            Some(VerifyCode::ERR_CERT_SIGNATURE_FAILURE)
+        );
     }
 }

@@ -119,14 +119,36 @@ impl<H: CallbackHost> VerifyHook for JsVerifyHook<H> {
             &depth.into(),
             &ok.into(),
         );
-        match self.callback.apply(&JsValue::NULL, &args) {
-            Ok(verdict) => Ok(verdict.is_truthy()),
-            Err(thrown) => {
-                *host.raised().borrow_mut() = Some(thrown);
-                Err(CallbackRaised)
-            }
-        }
+        let thrown = match self.callback.apply(&JsValue::NULL, &args) {
+            Ok(verdict) => match verdict.as_bool() {
+                Some(answer) => return Ok(answer),
+                // A Promise is truthy: an async callback would accept every certificate
+                // before it had looked at any. Only a boolean is an answer.
+                None => crate::wasm::errors::to_js(Error::Type(format!(
+                    "the verify callback must return a boolean (true to accept errno {errno} \
+                     at depth {depth}), not {}",
+                    describe(&verdict)
+                ))),
+            },
+            Err(thrown) => thrown,
+        };
+        *host.raised().borrow_mut() = Some(thrown);
+        Err(CallbackRaised)
     }
+}
+
+/// What a wrong answer was, for the TypeError's message.
+fn describe(value: &JsValue) -> String {
+    if value.is_undefined() {
+        return "undefined".into();
+    }
+    if value.is_null() {
+        return "null".into();
+    }
+    if value.has_type::<js_sys::Promise>() {
+        return "a Promise (an async callback cannot decide: the handshake cannot wait)".into();
+    }
+    value.js_typeof().as_string().unwrap_or_default()
 }
 
 thread_local! {

@@ -1,0 +1,879 @@
+//! OpenSSL's chain building and the checks it runs on every certificate of the chain, each
+//! failure kept with its `X509_V_*` code and depth, so that the verify callback can be asked
+//! about every one of them (API.md §5) rather than only about the first.
+//!
+//! The chain is built from the leaf up by issuer name (authority/subject key identifiers break
+//! ties), looking in the trust anchors first (OpenSSL's default "trusted first") and then among
+//! the certificates the peer sent; a certificate the peer sent that does not link is not part
+//! of the chain. Then, at every depth: the chain's end (2, 18, 19, 20, 22), unhandled critical
+//! extensions (34), CA flag (79), purpose (26), path length (25), key strength (66, 67) and
+//! digest strength (68), the signature by the issuer's key (7), validity (9, 10) and name
+//! constraints (47, 48). The host name (62, 64) is the caller's, since it needs the name.
+//!
+//! Signatures are checked with ring, directly, rather than through the rustls provider's
+//! algorithm set: that set (rustls-webpki's) refuses RSA keys under 2048 bits outright, and
+//! OpenSSL reports such a CA as "key too weak" (67) while still checking what it signed. With
+//! ring's 1024-bit legacy variants the signature is still verified, so a callback that
+//! accepts 67 is not also accepting a forged signature. (x509-parser's `verify` feature would
+//! be ring underneath too, without the choice of variant.)
+
+use ring::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
+use rustls_pki_types::{alg_id, TrustAnchor};
+use x509_parser::certificate::X509Certificate;
+use x509_parser::extensions::ParsedExtension;
+use x509_parser::public_key::PublicKey;
+
+use crate::ssl::name_constraints::Constraints;
+use crate::ssl::verify::Purpose;
+use crate::ssl::verify_code::VerifyCode;
+
+/// OpenSSL's default verify depth (`X509_VERIFY_PARAM`'s 100): bounds the work when no
+/// `setVerifyDepth` was given.
+const DEFAULT_DEPTH: u32 = 100;
+
+/// In which order OpenSSL finds the errors of one certificate; errors are reported to the
+/// callback deepest certificate first, and at one depth in this order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Phase {
+    Build,
+    Extensions,
+    Ca,
+    Purpose,
+    PathLength,
+    KeyStrength,
+    Host,
+    Signature,
+    Validity,
+    NameConstraints,
+    /// rustls-webpki's verdict, consulted when nothing else was found.
+    Webpki,
+}
+
+/// One error, at one depth of the built chain.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Found {
+    pub depth: u32,
+    pub code: VerifyCode,
+    pub phase: Phase,
+    /// Why, precisely, naming the certificate.
+    pub detail: String,
+}
+
+/// What chain building and checking produced: the chain, leaf first (a trust anchor known
+/// only by name and key has no certificate to show, `None`), and every error found.
+#[derive(Debug, Default)]
+pub(crate) struct Examined {
+    pub chain: Vec<Option<Vec<u8>>>,
+    pub errors: Vec<Found>,
+}
+
+impl Examined {
+    /// Errors in the order the callback hears them: deepest first, then by phase.
+    pub(crate) fn sort(&mut self) {
+        self.errors.sort_by_key(|f| (std::cmp::Reverse(f.depth), f.phase));
+    }
+}
+
+/// What to check the peer's certificates against.
+pub(crate) struct Inputs<'a> {
+    pub leaf: &'a [u8],
+    pub intermediates: &'a [&'a [u8]],
+    pub anchors: &'a [TrustAnchor<'static>],
+    /// The loaded anchors as whole certificates (the bundled roots are name and key only).
+    pub anchor_certs: &'a [&'a [u8]],
+    pub purpose: Purpose,
+    /// At most this many intermediates.
+    pub max_depth: Option<u32>,
+    pub now: i64,
+}
+
+struct Cert<'a> {
+    der: &'a [u8],
+    x: X509Certificate<'a>,
+}
+
+/// A trust anchor, with its certificate when it was loaded as one.
+struct Anchor<'a> {
+    ta: &'a TrustAnchor<'static>,
+    cert: Option<Cert<'a>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Link {
+    Leaf,
+    Peer(usize),
+    Anchor(usize),
+}
+
+struct Pools<'a> {
+    leaf: Cert<'a>,
+    peer: Vec<Cert<'a>>,
+    anchors: Vec<Anchor<'a>>,
+    /// Signature checks left for choosing among same-named issuers: a peer sending hundreds
+    /// of look-alike certificates must not buy itself quadratic work (rustls-webpki stops at
+    /// 100 too). Past it, candidates are ranked without trying their keys; the chain's own
+    /// signatures are still all checked.
+    probes: std::cell::Cell<u32>,
+}
+
+impl<'a> Pools<'a> {
+    fn cert(&self, link: Link) -> Option<&Cert<'a>> {
+        match link {
+            Link::Leaf => Some(&self.leaf),
+            Link::Peer(i) => self.peer.get(i),
+            Link::Anchor(i) => self.anchors.get(i).and_then(|a| a.cert.as_ref()),
+        }
+    }
+
+    fn subject(&self, link: Link) -> &[u8] {
+        match (link, self.cert(link)) {
+            (_, Some(c)) => name_value(c.x.subject().as_raw()),
+            (Link::Anchor(i), None) => self.anchors.get(i).map_or(&[], |a| a.ta.subject.as_ref()),
+            _ => &[],
+        }
+    }
+
+    /// The SubjectPublicKeyInfo contents (no outer header) of a chain member.
+    fn spki(&self, link: Link) -> &[u8] {
+        match (link, self.cert(link)) {
+            (_, Some(c)) => name_value(c.x.public_key().raw),
+            (Link::Anchor(i), None) => self
+                .anchors
+                .get(i)
+                .map_or(&[], |a| a.ta.subject_public_key_info.as_ref()),
+            _ => &[],
+        }
+    }
+
+    fn trusted(link: Link) -> bool {
+        matches!(link, Link::Anchor(_))
+    }
+}
+
+/// Builds the chain and runs every check on it. The leaf must parse (the caller reports an
+/// unparsable leaf itself).
+pub(crate) fn examine(inputs: &Inputs<'_>) -> Result<Examined, String> {
+    let leaf = parse(inputs.leaf).ok_or_else(|| "the certificate does not parse".to_string())?;
+    let peer = inputs.intermediates.iter().filter_map(|d| parse(d)).collect();
+    let anchors = inputs
+        .anchors
+        .iter()
+        .map(|ta| Anchor {
+            ta,
+            cert: inputs.anchor_certs.iter().filter_map(|d| parse(d)).find(|c| {
+                name_value(c.x.subject().as_raw()) == ta.subject.as_ref()
+                    && name_value(c.x.public_key().raw) == ta.subject_public_key_info.as_ref()
+            }),
+        })
+        .collect();
+    let pools = Pools {
+        leaf,
+        peer,
+        anchors,
+        probes: std::cell::Cell::new(100),
+    };
+    let mut out = Examined::default();
+    let chain = build(&pools, inputs, &mut out.errors);
+    check(&pools, &chain, inputs, &mut out.errors);
+    out.chain = chain
+        .iter()
+        .map(|l| pools.cert(*l).map(|c| c.der.to_vec()))
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+fn parse(der: &[u8]) -> Option<Cert<'_>> {
+    match x509_parser::parse_x509_certificate(der) {
+        Ok(([], x)) => Some(Cert { der, x }),
+        _ => None,
+    }
+}
+
+/// Who a certificate is, for error details.
+fn who(c: &Cert<'_>) -> String {
+    let cn =
+        c.x.subject()
+            .iter_common_name()
+            .next()
+            .and_then(|a| a.attr_value().as_str().ok())
+            .map(str::to_string);
+    match cn {
+        Some(cn) => format!("CN={cn}"),
+        None => c.x.subject().to_string(),
+    }
+}
+
+fn depth_of(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
+}
+
+fn push(errors: &mut Vec<Found>, depth: usize, code: VerifyCode, phase: Phase, detail: String) {
+    errors.push(Found {
+        depth: depth_of(depth),
+        code,
+        phase,
+        detail,
+    });
+}
+
+// ---- building ----
+
+fn build(pools: &Pools<'_>, inputs: &Inputs<'_>, errors: &mut Vec<Found>) -> Vec<Link> {
+    // A leaf byte-identical to a loaded anchor is trusted as it stands (pinning a self-signed
+    // server, as OpenSSL replaces a self-signed certificate by its identical trusted copy).
+    if let Some(i) = pools
+        .anchors
+        .iter()
+        .position(|a| a.cert.as_ref().is_some_and(|c| c.der == inputs.leaf))
+    {
+        return vec![Link::Anchor(i)];
+    }
+    let limit = inputs.max_depth.unwrap_or(DEFAULT_DEPTH);
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX).saturating_add(1);
+    let mut chain = vec![Link::Leaf];
+    let mut used_peer = vec![false; pools.peer.len()];
+    let mut used_anchor = vec![false; pools.anchors.len()];
+    let mut too_long = false;
+    while let Some(&top) = chain.last() {
+        let top_cert = pools.cert(top);
+        if Pools::trusted(top) {
+            // A trusted certificate that is not a root: OpenSSL goes on looking for its issuer
+            // in the trust store only.
+            let Some(c) = top_cert.filter(|c| !self_signed(c)) else {
+                break;
+            };
+            match find_issuer(pools, c, anchor_links(pools, &used_anchor), inputs.now) {
+                Some(next @ Link::Anchor(i)) => {
+                    if let Some(u) = used_anchor.get_mut(i) {
+                        *u = true;
+                    }
+                    chain.push(next);
+                    continue;
+                }
+                _ => break,
+            }
+        }
+        let Some(c) = top_cert else { break };
+        if chain.len() > limit {
+            too_long = true;
+            break;
+        }
+        if self_signed(c) {
+            // Replaced by its trusted copy only when byte-identical: a look-alike with the
+            // same name is an impersonation attempt.
+            // A bundled root has no certificate to compare: the same name and the same key
+            // are the same root (a forgery would need the root's private key).
+            let same = |a: &Anchor<'_>| match &a.cert {
+                Some(t) => t.der == c.der,
+                None => {
+                    a.ta.subject.as_ref() == name_value(c.x.subject().as_raw())
+                        && a.ta.subject_public_key_info.as_ref() == name_value(c.x.public_key().raw)
+                }
+            };
+            if let Some(i) = pools.anchors.iter().position(same) {
+                if let Some(last) = chain.last_mut() {
+                    *last = Link::Anchor(i);
+                }
+            }
+            break;
+        }
+        if let Some(next @ Link::Anchor(i)) =
+            find_issuer(pools, c, anchor_links(pools, &used_anchor), inputs.now)
+        {
+            if let Some(u) = used_anchor.get_mut(i) {
+                *u = true;
+            }
+            chain.push(next);
+            continue;
+        }
+        let peers = (0..pools.peer.len())
+            .filter(|i| !used_peer.get(*i).copied().unwrap_or(true))
+            .map(Link::Peer)
+            .collect::<Vec<_>>();
+        match find_issuer(pools, c, peers, inputs.now) {
+            Some(next @ Link::Peer(i)) => {
+                if let Some(u) = used_peer.get_mut(i) {
+                    *u = true;
+                }
+                chain.push(next);
+            }
+            _ => break,
+        }
+    }
+    report_end(pools, &chain, too_long, errors);
+    chain
+}
+
+fn anchor_links(pools: &Pools<'_>, used: &[bool]) -> Vec<Link> {
+    (0..pools.anchors.len())
+        .filter(|i| !used.get(*i).copied().unwrap_or(true))
+        .map(Link::Anchor)
+        .collect()
+}
+
+/// OpenSSL's verdict on how the chain ends, at the depth of its top.
+fn report_end(pools: &Pools<'_>, chain: &[Link], too_long: bool, errors: &mut Vec<Found>) {
+    let Some(&top) = chain.last() else { return };
+    let depth = chain.len() - 1;
+    let name = pools.cert(top).map(who).unwrap_or_default();
+    if too_long {
+        push(
+            errors,
+            depth,
+            VerifyCode::ERR_CERT_CHAIN_TOO_LONG,
+            Phase::Build,
+            format!(
+                "more than {} intermediates above {name}: the verify depth forbids it",
+                depth.saturating_sub(1)
+            ),
+        );
+        return;
+    }
+    match (Pools::trusted(top), pools.cert(top)) {
+        // A pinned leaf (depth 0) is a chain by itself, root or not.
+        (true, Some(c)) if depth > 0 && !self_signed(c) => push(
+            errors,
+            depth,
+            VerifyCode::ERR_UNABLE_TO_GET_ISSUER_CERT,
+            Phase::Build,
+            format!("{name} is trusted but is not a root, and its issuer is not trusted"),
+        ),
+        (true, _) => {}
+        (false, Some(c)) if self_signed(c) => {
+            let code = if depth == 0 {
+                VerifyCode::ERR_DEPTH_ZERO_SELF_SIGNED_CERT
+            } else {
+                VerifyCode::ERR_SELF_SIGNED_CERT_IN_CHAIN
+            };
+            push(
+                errors,
+                depth,
+                code,
+                Phase::Build,
+                format!("{name} is self-signed and not trusted"),
+            );
+        }
+        (false, _) => {
+            let issuer = pools
+                .cert(top)
+                .map(|c| c.x.issuer().to_string())
+                .unwrap_or_default();
+            push(
+                errors,
+                depth,
+                VerifyCode::ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY,
+                Phase::Build,
+                format!("the issuer of {name} ({issuer}) is neither trusted nor sent by the peer"),
+            );
+            if depth == 0 {
+                // OpenSSL then cannot check the leaf's signature, and says so separately.
+                push(
+                    errors,
+                    0,
+                    VerifyCode::ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE,
+                    Phase::Signature,
+                    format!("no issuer to check the signature of {name} with"),
+                );
+            }
+        }
+    }
+}
+
+/// Among `candidates`, the issuer of `c`: names must match and key identifiers must not
+/// contradict; one whose key verifies the signature wins, then one currently valid, then the
+/// first (as OpenSSL's `find_issuer`, which also prefers a valid one).
+fn find_issuer(pools: &Pools<'_>, c: &Cert<'_>, candidates: Vec<Link>, now: i64) -> Option<Link> {
+    let issuer = name_value(c.x.issuer().as_raw());
+    let aki = authority_key_id(&c.x);
+    candidates
+        .into_iter()
+        .filter(|l| pools.subject(*l) == issuer)
+        .filter(
+            |l| match (aki, pools.cert(*l).and_then(|i| subject_key_id(&i.x))) {
+                (Some(a), Some(s)) => a == s,
+                _ => true,
+            },
+        )
+        .enumerate()
+        .max_by_key(|(n, l)| {
+            let left = pools.probes.get();
+            pools.probes.set(left.saturating_sub(1));
+            let signed = left > 0 && verify_signature(c.der, pools.spki(*l)).is_ok();
+            let valid = pools.cert(*l).is_none_or(|i| time_fault(&i.x, now).is_none());
+            (signed, valid, std::cmp::Reverse(*n))
+        })
+        .map(|(_, l)| l)
+}
+
+fn self_signed(c: &Cert<'_>) -> bool {
+    self_issued(c)
+        && match (authority_key_id(&c.x), subject_key_id(&c.x)) {
+            (Some(a), Some(s)) => a == s,
+            _ => true,
+        }
+}
+
+fn self_issued(c: &Cert<'_>) -> bool {
+    c.x.subject().as_raw() == c.x.issuer().as_raw()
+}
+
+fn subject_key_id<'a>(x: &X509Certificate<'a>) -> Option<&'a [u8]> {
+    x.extensions().iter().find_map(|e| match e.parsed_extension() {
+        ParsedExtension::SubjectKeyIdentifier(k) => Some(k.0),
+        _ => None,
+    })
+}
+
+fn authority_key_id<'a>(x: &X509Certificate<'a>) -> Option<&'a [u8]> {
+    x.extensions().iter().find_map(|e| match e.parsed_extension() {
+        ParsedExtension::AuthorityKeyIdentifier(a) => a.key_identifier.as_ref().map(|k| k.0),
+        _ => None,
+    })
+}
+
+// ---- checks ----
+
+fn check(pools: &Pools<'_>, chain: &[Link], inputs: &Inputs<'_>, errors: &mut Vec<Found>) {
+    let mut plen: u32 = 0;
+    for (i, link) in chain.iter().enumerate() {
+        let Some(c) = pools.cert(*link) else { continue };
+        let name = who(c);
+        extensions(c, i, &name, errors);
+        if i > 0 && !is_ca(c) {
+            push(
+                errors,
+                i,
+                VerifyCode::ERR_INVALID_CA,
+                Phase::Ca,
+                format!("{name} issued a certificate but is not a CA (basicConstraints / keyUsage)"),
+            );
+        }
+        if let Some(why) = purpose_fault(c, i, inputs.purpose) {
+            push(
+                errors,
+                i,
+                VerifyCode::ERR_INVALID_PURPOSE,
+                Phase::Purpose,
+                format!("{name}: {why}"),
+            );
+        }
+        if let Ok(Some(bc)) = c.x.basic_constraints() {
+            if let Some(max) = bc.value.path_len_constraint {
+                if i > 1 && !self_issued(c) && plen > max {
+                    push(
+                        errors,
+                        i,
+                        VerifyCode::ERR_PATH_LENGTH_EXCEEDED,
+                        Phase::PathLength,
+                        format!("{name} allows {max} intermediate CAs below it, the chain has {plen}"),
+                    );
+                }
+            }
+        }
+        if i > 0 && !self_issued(c) {
+            plen = plen.saturating_add(1);
+        }
+        if let Some(why) = key_weakness(&c.x) {
+            let code = if i == 0 {
+                VerifyCode::ERR_EE_KEY_TOO_SMALL
+            } else {
+                VerifyCode::ERR_CA_KEY_TOO_SMALL
+            };
+            push(errors, i, code, Phase::KeyStrength, format!("{name}: {why}"));
+        }
+        let top = i + 1 == chain.len();
+        if !top && weak_digest(&c.x) {
+            push(
+                errors,
+                i,
+                VerifyCode::ERR_CA_MD_TOO_WEAK,
+                Phase::KeyStrength,
+                format!("{name} is signed with a digest below the security floor (SHA-1 or weaker)"),
+            );
+        }
+        if c.x.tbs_certificate.signature != c.x.signature_algorithm {
+            push(
+                errors,
+                i,
+                VerifyCode::ERR_SIGNATURE_ALGORITHM_MISMATCH,
+                Phase::Signature,
+                format!("{name}: the signature algorithm inside and outside the signed part differ"),
+            );
+        }
+        if let Some(issuer) = chain.get(i + 1) {
+            if let Some(ca) = pools.cert(*issuer) {
+                if let Ok(Some(ku)) = ca.x.key_usage() {
+                    if !ku.value.key_cert_sign() {
+                        push(
+                            errors,
+                            i + 1,
+                            VerifyCode::ERR_KEYUSAGE_NO_CERTSIGN,
+                            Phase::Signature,
+                            format!("{}: keyUsage does not allow signing certificates", who(ca)),
+                        );
+                    }
+                }
+            }
+            if let Err((code, why)) = verify_signature(c.der, pools.spki(*issuer)) {
+                push(errors, i, code, Phase::Signature, format!("{name}: {why}"));
+            }
+        }
+        if let Some((code, why)) = time_fault(&c.x, inputs.now) {
+            push(errors, i, code, Phase::Validity, format!("{name} {why}"));
+        }
+        name_constraints(pools, chain, i, c, &name, errors);
+    }
+}
+
+/// OpenSSL's list of extensions it understands (`X509_supported_extension`); any other marked
+/// critical makes the certificate unusable.
+const SUPPORTED_EXTENSIONS: &[&str] = &[
+    "2.16.840.1.113730.1.1", // nsCertType
+    "2.5.29.15",             // keyUsage
+    "2.5.29.17",             // subjectAltName
+    "2.5.29.19",             // basicConstraints
+    "2.5.29.32",             // certificatePolicies
+    "2.5.29.31",             // cRLDistributionPoints
+    "2.5.29.37",             // extKeyUsage
+    "1.3.6.1.5.5.7.1.7",     // sbgp-ipAddrBlock
+    "1.3.6.1.5.5.7.1.8",     // sbgp-autonomousSysNum
+    "1.3.6.1.5.5.7.48.1.5",  // id-pkix-OCSP-noCheck
+    "2.5.29.36",             // policyConstraints
+    "1.3.6.1.5.5.7.1.14",    // proxyCertInfo
+    "2.5.29.30",             // nameConstraints
+    "2.5.29.33",             // policyMappings
+    "2.5.29.54",             // inhibitAnyPolicy
+];
+
+fn extensions(c: &Cert<'_>, i: usize, name: &str, errors: &mut Vec<Found>) {
+    if let Some(bad) =
+        c.x.extensions()
+            .iter()
+            .find(|e| matches!(e.parsed_extension(), ParsedExtension::ParseError { .. }))
+    {
+        push(
+            errors,
+            i,
+            VerifyCode::ERR_INVALID_EXTENSION,
+            Phase::Extensions,
+            format!("{name}: extension {} does not parse", bad.oid.to_id_string()),
+        );
+    }
+    let unknown: Vec<String> =
+        c.x.extensions()
+            .iter()
+            .filter(|e| e.critical)
+            .map(|e| e.oid.to_id_string())
+            .filter(|oid| !SUPPORTED_EXTENSIONS.contains(&oid.as_str()))
+            .collect();
+    if !unknown.is_empty() {
+        push(
+            errors,
+            i,
+            VerifyCode::ERR_UNHANDLED_CRITICAL_EXTENSION,
+            Phase::Extensions,
+            format!(
+                "{name} has a critical extension this verifier does not know: {}",
+                unknown.join(", ")
+            ),
+        );
+    }
+}
+
+/// OpenSSL's `X509_check_ca` in its non-strict reading: keyUsage, when present, must allow
+/// certificate signing; basicConstraints, when present, decides; without it a version 1 root
+/// or a certificate with keyUsage counts as a CA.
+fn is_ca(c: &Cert<'_>) -> bool {
+    let ku = c.x.key_usage();
+    if let Ok(Some(ku)) = &ku {
+        if !ku.value.key_cert_sign() {
+            return false;
+        }
+    }
+    match c.x.basic_constraints() {
+        Ok(Some(bc)) => bc.value.ca,
+        Ok(None) => (c.x.version().0 == 0 && self_signed(c)) || matches!(ku, Ok(Some(_))),
+        Err(_) => false,
+    }
+}
+
+/// Why the certificate may not serve this purpose (OpenSSL's `X509_check_purpose` for
+/// `sslserver` / `sslclient`), or `None`.
+fn purpose_fault(c: &Cert<'_>, i: usize, purpose: Purpose) -> Option<String> {
+    let (wanted, label) = match purpose {
+        Purpose::Server => ("server", "serverAuth"),
+        Purpose::Client => ("client", "clientAuth"),
+    };
+    match c.x.extended_key_usage() {
+        Ok(Some(eku)) => {
+            let ok = match purpose {
+                Purpose::Server => eku.value.server_auth,
+                Purpose::Client => eku.value.client_auth,
+            };
+            if !ok {
+                return Some(format!("extendedKeyUsage does not include {label}"));
+            }
+        }
+        Ok(None) => {}
+        Err(_) => return Some("extendedKeyUsage does not parse".into()),
+    }
+    if i > 0 {
+        return (!is_ca(c)).then(|| format!("not a CA, so it cannot issue {wanted} certificates"));
+    }
+    match c.x.key_usage() {
+        Ok(Some(ku)) => {
+            let ku = ku.value;
+            let ok = match purpose {
+                Purpose::Server => ku.digital_signature() || ku.key_encipherment() || ku.key_agreement(),
+                Purpose::Client => ku.digital_signature() || ku.key_agreement(),
+            };
+            (!ok).then(|| format!("keyUsage does not allow a TLS {wanted} key"))
+        }
+        Ok(None) => None,
+        Err(_) => Some("keyUsage does not parse".into()),
+    }
+}
+
+/// OpenSSL's security level 2 (112-bit keys), the default of current distributions: RSA and
+/// DSA under 2048 bits, and elliptic curves under 224 bits, are refused. A key type this
+/// package cannot use at all is refused too, rather than passed as strong.
+fn key_weakness(x: &X509Certificate<'_>) -> Option<String> {
+    let spki = x.public_key();
+    let oid = spki.algorithm.algorithm.to_id_string();
+    match oid.as_str() {
+        // rsaEncryption, RSASSA-PSS
+        "1.2.840.113549.1.1.1" | "1.2.840.113549.1.1.10" => {
+            let bits = match spki.parsed() {
+                Ok(PublicKey::RSA(rsa)) => rsa.key_size(),
+                _ => return Some("the RSA key does not parse".into()),
+            };
+            (bits < 2048).then(|| format!("RSA key of {bits} bits, below the 2048-bit floor"))
+        }
+        // id-ecPublicKey: the curve decides.
+        "1.2.840.10045.2.1" => {
+            let curve = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.as_oid().ok())
+                .map(|o| o.to_id_string())
+                .unwrap_or_default();
+            match curve.as_str() {
+                "1.3.132.0.33" | "1.2.840.10045.3.1.7" | "1.3.132.0.34" | "1.3.132.0.35" => None,
+                _ => Some(format!("elliptic curve {curve:?} is too weak or not supported")),
+            }
+        }
+        // Ed25519, Ed448
+        "1.3.101.112" | "1.3.101.113" => None,
+        _ => Some(format!(
+            "key type {oid} is not supported, its strength cannot be judged"
+        )),
+    }
+}
+
+/// Signed with SHA-1 or MD5, which OpenSSL's level 2 refuses below the top of the chain.
+fn weak_digest(x: &X509Certificate<'_>) -> bool {
+    matches!(
+        x.signature_algorithm.algorithm.to_id_string().as_str(),
+        "1.2.840.113549.1.1.4" | "1.2.840.113549.1.1.5" | "1.2.840.10045.4.1" | "1.2.840.10040.4.3"
+    )
+}
+
+fn time_fault(x: &X509Certificate<'_>, now: i64) -> Option<(VerifyCode, String)> {
+    let v = x.validity();
+    if now < v.not_before.timestamp() {
+        return Some((
+            VerifyCode::ERR_CERT_NOT_YET_VALID,
+            format!("is not valid before {}", v.not_before),
+        ));
+    }
+    if now > v.not_after.timestamp() {
+        return Some((
+            VerifyCode::ERR_CERT_HAS_EXPIRED,
+            format!("expired at {}", v.not_after),
+        ));
+    }
+    None
+}
+
+/// Checks `c` (at depth `i`) against the name constraints of every CA above it, the trust
+/// anchor included; a self-issued CA is exempt, as in OpenSSL.
+fn name_constraints(
+    pools: &Pools<'_>,
+    chain: &[Link],
+    i: usize,
+    c: &Cert<'_>,
+    name: &str,
+    errors: &mut Vec<Found>,
+) {
+    if i > 0 && self_issued(c) {
+        return;
+    }
+    for above in chain.iter().skip(i + 1).rev() {
+        let (constraints, whose) = match (pools.cert(*above), above) {
+            (Some(ca), _) => (
+                ca.x.extensions()
+                    .iter()
+                    .find(|e| e.oid.to_id_string() == "2.5.29.30")
+                    .map(|e| Constraints::from_der(e.value)),
+                who(ca),
+            ),
+            (None, Link::Anchor(a)) => (
+                pools
+                    .anchors
+                    .get(*a)
+                    .and_then(|a| a.ta.name_constraints.as_ref())
+                    .map(|v| Constraints::from_anchor_value(v.as_ref())),
+                "a trust anchor".to_string(),
+            ),
+            _ => (None, String::new()),
+        };
+        let constraints = match constraints {
+            Some(Ok(c)) => Some(c),
+            Some(Err(code)) => {
+                push(
+                    errors,
+                    i,
+                    code,
+                    Phase::NameConstraints,
+                    format!("the name constraints of {whose} are malformed"),
+                );
+                None
+            }
+            None => None,
+        };
+        if let Some(constraints) = constraints {
+            if let Err((code, why)) = constraints.check(&c.x, i == 0) {
+                push(errors, i, code, Phase::NameConstraints, format!("{name}: {why}"));
+            }
+        }
+    }
+}
+
+// ---- DER and signatures ----
+
+/// One DER element split off the front of its input: tag, contents, the whole element (header
+/// included), and what follows it.
+type Element<'a> = (u8, &'a [u8], &'a [u8], &'a [u8]);
+
+pub(crate) fn tlv(input: &[u8]) -> Option<Element<'_>> {
+    let (&tag, after_tag) = input.split_first()?;
+    let (&first, after_len) = after_tag.split_first()?;
+    let (len, body) = if first < 0x80 {
+        (usize::from(first), after_len)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 {
+            return None;
+        }
+        let (bytes, body) = after_len.split_at_checked(n)?;
+        let len = bytes.iter().try_fold(0usize, |acc, b| {
+            acc.checked_mul(256)?.checked_add(usize::from(*b))
+        })?;
+        (len, body)
+    };
+    let (contents, rest) = body.split_at_checked(len)?;
+    let whole_len = input.len().checked_sub(rest.len())?;
+    let whole = input.get(..whole_len)?;
+    Some((tag, contents, whole, rest))
+}
+
+/// The contents of a DER element (a Name or SubjectPublicKeyInfo without its header), or
+/// the input when it is not one element.
+fn name_value(der: &[u8]) -> &[u8] {
+    match tlv(der) {
+        Some((_, contents, _, [])) => contents,
+        _ => der,
+    }
+}
+
+/// Checks that `cert_der` was signed by the key in `issuer_spki` (SubjectPublicKeyInfo
+/// contents). `Err` carries the code: 7 for a signature that does not verify, 76 for an
+/// algorithm (or key/algorithm pairing) that cannot be checked.
+fn verify_signature(cert_der: &[u8], issuer_spki: &[u8]) -> Result<(), (VerifyCode, String)> {
+    let bad_der = || {
+        (
+            VerifyCode::ERR_CERT_SIGNATURE_FAILURE,
+            "the certificate's signature does not parse".to_string(),
+        )
+    };
+    let (_, cert, _, _) = tlv(cert_der).ok_or_else(bad_der)?;
+    let (_, _, tbs, rest) = tlv(cert).ok_or_else(bad_der)?;
+    let (_, sig_alg, _, rest) = tlv(rest).ok_or_else(bad_der)?;
+    let (_, sig_bits, _, _) = tlv(rest).ok_or_else(bad_der)?;
+    let sig = match sig_bits.split_first() {
+        Some((0, sig)) => sig,
+        _ => return Err(bad_der()),
+    };
+    let (_, key_alg, _, rest) = tlv(issuer_spki).ok_or_else(bad_der)?;
+    let (_, key_bits, _, _) = tlv(rest).ok_or_else(bad_der)?;
+    let key = match key_bits.split_first() {
+        Some((0, key)) => key,
+        _ => return Err(bad_der()),
+    };
+    let alg = algorithm(sig_alg, key_alg).ok_or_else(|| {
+        (
+            VerifyCode::ERR_UNSUPPORTED_SIGNATURE_ALGORITHM,
+            "signed with an algorithm (or by a key type) this verifier cannot check".to_string(),
+        )
+    })?;
+    UnparsedPublicKey::new(alg, key).verify(tbs, sig).map_err(|_| {
+        (
+            VerifyCode::ERR_CERT_SIGNATURE_FAILURE,
+            "the signature does not verify with the issuer's key".to_string(),
+        )
+    })
+}
+
+/// sha1WithRSAEncryption, which the provider's set has no constant for.
+const RSA_PKCS1_SHA1: &[u8] = &[
+    0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x05, 0x05, 0x00,
+];
+
+fn algorithm(sig_alg: &[u8], key_alg: &[u8]) -> Option<&'static dyn VerificationAlgorithm> {
+    let is = |id: alg_id::AlgorithmIdentifier| id.as_ref() == sig_alg;
+    let key_is = |id: alg_id::AlgorithmIdentifier| id.as_ref() == key_alg;
+    // The 1024-bit variants: key size is judged separately (66/67), the signature still counts.
+    if key_is(alg_id::RSA_ENCRYPTION) {
+        return Some(if is(alg_id::RSA_PKCS1_SHA256) {
+            &signature::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY
+        } else if is(alg_id::RSA_PKCS1_SHA384) {
+            &signature::RSA_PKCS1_2048_8192_SHA384
+        } else if is(alg_id::RSA_PKCS1_SHA512) {
+            &signature::RSA_PKCS1_1024_8192_SHA512_FOR_LEGACY_USE_ONLY
+        } else if is(alg_id::RSA_PSS_SHA256) {
+            &signature::RSA_PSS_2048_8192_SHA256
+        } else if is(alg_id::RSA_PSS_SHA384) {
+            &signature::RSA_PSS_2048_8192_SHA384
+        } else if is(alg_id::RSA_PSS_SHA512) {
+            &signature::RSA_PSS_2048_8192_SHA512
+        } else if sig_alg == RSA_PKCS1_SHA1 {
+            &signature::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY
+        } else {
+            return None;
+        });
+    }
+    if key_is(alg_id::ECDSA_P256) {
+        return Some(if is(alg_id::ECDSA_SHA256) {
+            &signature::ECDSA_P256_SHA256_ASN1
+        } else if is(alg_id::ECDSA_SHA384) {
+            &signature::ECDSA_P256_SHA384_ASN1
+        } else {
+            return None;
+        });
+    }
+    if key_is(alg_id::ECDSA_P384) {
+        return Some(if is(alg_id::ECDSA_SHA256) {
+            &signature::ECDSA_P384_SHA256_ASN1
+        } else if is(alg_id::ECDSA_SHA384) {
+            &signature::ECDSA_P384_SHA384_ASN1
+        } else {
+            return None;
+        });
+    }
+    if key_is(alg_id::ED25519) && is(alg_id::ED25519) {
+        return Some(&signature::ED25519);
+    }
+    None
+}

@@ -1,0 +1,455 @@
+//! X.509 name constraints (RFC 5280 §4.2.1.10) with OpenSSL's matching rules and codes
+//! (`NAME_CONSTRAINTS_check`): a name of a type some subtree constrains must lie inside one of
+//! the permitted subtrees of that type (else 47) and outside every excluded one (else 48); a
+//! constrained name type this module cannot judge is 51, a name it cannot parse 53.
+//!
+//! Everything here is owned, so constraints from a certificate and from a bare trust anchor
+//! (known only by its name, key and constraints) are handled alike.
+
+use x509_parser::extensions::{GeneralName, NameConstraints};
+use x509_parser::prelude::FromDer;
+use x509_parser::x509::X509Name;
+
+use crate::ssl::verify_code::VerifyCode;
+
+/// OpenSSL stops at 2^20 name/constraint comparisons (`NAME_CHECK_MAX`): a certificate with
+/// thousands of names under a CA with thousands of subtrees must not cost minutes.
+const MAX_COMPARISONS: usize = 1 << 20;
+
+/// One attribute of a distinguished name, compared as OpenSSL's canonical form does: the
+/// type, and a string value case-folded with runs of spaces collapsed (other values by bytes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Attribute {
+    oid: String,
+    value: Vec<u8>,
+}
+
+type Rdns = Vec<Vec<Attribute>>;
+
+/// A name, or a constraint on names, of one GeneralName type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Name {
+    Dns(String),
+    Email(String),
+    /// An address; as a constraint, address then mask.
+    Ip(Vec<u8>),
+    Uri(String),
+    Dir(Rdns),
+    /// Any other GeneralName type, by its tag number.
+    Other(u8),
+}
+
+impl Name {
+    fn kind(&self) -> u8 {
+        match self {
+            Name::Other(tag) => *tag,
+            Name::Email(_) => 1,
+            Name::Dns(_) => 2,
+            Name::Dir(_) => 4,
+            Name::Uri(_) => 6,
+            Name::Ip(_) => 7,
+        }
+    }
+}
+
+/// A CA's name constraints, parsed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Constraints {
+    permitted: Vec<Name>,
+    excluded: Vec<Name>,
+}
+
+impl Constraints {
+    fn from_parsed(nc: &NameConstraints<'_>) -> Self {
+        let convert = |subtrees: &Option<Vec<x509_parser::extensions::GeneralSubtree<'_>>>| {
+            subtrees.iter().flatten().map(|s| general_name(&s.base)).collect()
+        };
+        Self {
+            permitted: convert(&nc.permitted_subtrees),
+            excluded: convert(&nc.excluded_subtrees),
+        }
+    }
+
+    /// From the DER of a nameConstraints extension's value (the NameConstraints SEQUENCE).
+    ///
+    /// x509-parser skips a subtree list it cannot parse and reports no constraint at all,
+    /// which would turn a malformed constraint into none: the structure is walked here too,
+    /// and anything it does not account for is an error (41), as is a subtree with a minimum
+    /// or maximum (49, as OpenSSL), so that a constraint is never silently dropped.
+    pub(crate) fn from_der(der: &[u8]) -> Result<Self, VerifyCode> {
+        let malformed = VerifyCode::ERR_INVALID_EXTENSION;
+        let nc = match NameConstraints::from_der(der) {
+            Ok(([], nc)) => nc,
+            _ => return Err(malformed),
+        };
+        let (tag, mut contents, _, rest) = crate::ssl::chain::tlv(der).ok_or(malformed)?;
+        if tag != 0x30 || !rest.is_empty() {
+            return Err(malformed);
+        }
+        let mut counts = [None, None];
+        for (slot, wanted) in [(0usize, 0xa0u8), (1, 0xa1)] {
+            let Some((tag, list, _, after)) = crate::ssl::chain::tlv(contents) else {
+                break;
+            };
+            if tag != wanted {
+                continue;
+            }
+            contents = after;
+            let mut n = 0usize;
+            let mut list = list;
+            while !list.is_empty() {
+                let (tag, subtree, _, after) = crate::ssl::chain::tlv(list).ok_or(malformed)?;
+                let (_, _, _, extra) = crate::ssl::chain::tlv(subtree).ok_or(malformed)?;
+                if tag != 0x30 {
+                    return Err(malformed);
+                }
+                if !extra.is_empty() {
+                    return Err(VerifyCode::ERR_SUBTREE_MINMAX);
+                }
+                n = n.saturating_add(1);
+                list = after;
+            }
+            if let Some(c) = counts.get_mut(slot) {
+                *c = Some(n);
+            }
+        }
+        let parsed = [
+            nc.permitted_subtrees.as_ref().map(Vec::len),
+            nc.excluded_subtrees.as_ref().map(Vec::len),
+        ];
+        if !contents.is_empty() || counts != parsed {
+            return Err(malformed);
+        }
+        Ok(Self::from_parsed(&nc))
+    }
+
+    /// From a trust anchor's `name_constraints`: the contents of the NameConstraints
+    /// SEQUENCE, without its header (as rustls-webpki keeps them).
+    pub(crate) fn from_anchor_value(value: &[u8]) -> Result<Self, VerifyCode> {
+        let mut der = vec![0x30];
+        der.extend(der_length(value.len()).ok_or(VerifyCode::ERR_INVALID_EXTENSION)?);
+        der.extend_from_slice(value);
+        Self::from_der(&der)
+    }
+
+    /// Checks one certificate's names (its subject, the e-mail addresses in it, its SANs, and
+    /// for a leaf without DNS SANs its host-name-like common names, as OpenSSL).
+    pub(crate) fn check(
+        &self,
+        cert: &x509_parser::certificate::X509Certificate<'_>,
+        is_leaf: bool,
+    ) -> Result<(), (VerifyCode, String)> {
+        let names = names_of(cert, is_leaf)?;
+        let work = names
+            .len()
+            .saturating_mul(self.permitted.len().saturating_add(self.excluded.len()));
+        if work > MAX_COMPARISONS {
+            return Err((
+                VerifyCode::ERR_UNSPECIFIED,
+                format!(
+                    "{} names against {} name constraints: too many to check",
+                    names.len(),
+                    self.permitted.len() + self.excluded.len()
+                ),
+            ));
+        }
+        for name in &names {
+            self.check_name(name)?;
+        }
+        Ok(())
+    }
+
+    fn check_name(&self, name: &Name) -> Result<(), (VerifyCode, String)> {
+        let kind = name.kind();
+        let mut permitted = self.permitted.iter().filter(|c| c.kind() == kind).peekable();
+        if permitted.peek().is_some() {
+            let mut any = false;
+            for c in permitted {
+                any |= matches(name, c)?;
+            }
+            if !any {
+                return Err((
+                    VerifyCode::ERR_PERMITTED_VIOLATION,
+                    format!("{} is outside the permitted name constraints", show(name)),
+                ));
+            }
+        }
+        for c in self.excluded.iter().filter(|c| c.kind() == kind) {
+            if matches(name, c)? {
+                return Err((
+                    VerifyCode::ERR_EXCLUDED_VIOLATION,
+                    format!(
+                        "{} is inside an excluded name constraint ({})",
+                        show(name),
+                        show(c)
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn show(name: &Name) -> String {
+    match name {
+        Name::Dns(s) => format!("DNS:{s}"),
+        Name::Email(s) => format!("email:{s}"),
+        Name::Uri(s) => format!("URI host {s}"),
+        Name::Ip(b) => format!(
+            "IP:{}",
+            b.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(".")
+        ),
+        Name::Dir(rdns) => format!("DirName with {} RDNs", rdns.len()),
+        Name::Other(tag) => format!("a name of GeneralName type {tag}"),
+    }
+}
+
+/// Whether `name` lies inside the subtree `base` (both of the same type).
+fn matches(name: &Name, base: &Name) -> Result<bool, (VerifyCode, String)> {
+    Ok(match (name, base) {
+        (Name::Dns(n), Name::Dns(b)) => dns_within(n, b),
+        (Name::Email(n), Name::Email(b)) => email_within(n, b)?,
+        (Name::Uri(host), Name::Uri(b)) => uri_host_within(host, b),
+        (Name::Ip(n), Name::Ip(b)) => ip_within(n, b),
+        (Name::Dir(n), Name::Dir(b)) => n.len() >= b.len() && n.iter().zip(b).all(|(x, y)| x == y),
+        _ => {
+            return Err((
+                VerifyCode::ERR_UNSUPPORTED_CONSTRAINT_TYPE,
+                format!(
+                    "cannot check {} against a name constraint of that type",
+                    show(name)
+                ),
+            ))
+        }
+    })
+}
+
+/// OpenSSL's `nc_dns`: an empty base matches everything; otherwise the name equals the base
+/// or ends with it at a label boundary (a base with a leading dot matches subdomains only).
+fn dns_within(name: &str, base: &str) -> bool {
+    if base.is_empty() {
+        return true;
+    }
+    let (n, b) = (name.as_bytes(), base.as_bytes());
+    if n.len() < b.len() {
+        return false;
+    }
+    let split = n.len() - b.len();
+    let Some(tail) = n.get(split..) else {
+        return false;
+    };
+    if split > 0 && !b.starts_with(b".") && n.get(split - 1) != Some(&b'.') {
+        return false;
+    }
+    tail.eq_ignore_ascii_case(b)
+}
+
+/// OpenSSL's `nc_email`: `.example.com` matches any address at a subdomain, `user@host`
+/// exactly that mailbox (local part case-sensitive), `host` any mailbox at that host.
+fn email_within(name: &str, base: &str) -> Result<bool, (VerifyCode, String)> {
+    let Some((local, host)) = name.rsplit_once('@') else {
+        return Err((
+            VerifyCode::ERR_UNSUPPORTED_NAME_SYNTAX,
+            format!("e-mail address without '@': {name:?}"),
+        ));
+    };
+    if base.starts_with('.') {
+        return Ok(name.len() > base.len()
+            && name
+                .get(name.len() - base.len()..)
+                .is_some_and(|t| t.eq_ignore_ascii_case(base)));
+    }
+    Ok(match base.rsplit_once('@') {
+        Some((base_local, base_host)) => {
+            (base_local.is_empty() || base_local == local) && base_host.eq_ignore_ascii_case(host)
+        }
+        None => base.eq_ignore_ascii_case(host),
+    })
+}
+
+/// OpenSSL's `nc_uri`, on the host part already extracted from the URI.
+fn uri_host_within(host: &str, base: &str) -> bool {
+    if base.starts_with('.') {
+        return host.len() > base.len()
+            && host
+                .get(host.len() - base.len()..)
+                .is_some_and(|t| t.eq_ignore_ascii_case(base));
+    }
+    host.eq_ignore_ascii_case(base)
+}
+
+/// An address against address-and-mask of the same family.
+fn ip_within(ip: &[u8], base: &[u8]) -> bool {
+    if base.len() != ip.len().saturating_mul(2) {
+        return false;
+    }
+    let (addr, mask) = base.split_at(ip.len());
+    ip.iter().zip(addr).zip(mask).all(|((i, a), m)| i & m == a & m)
+}
+
+fn general_name(g: &GeneralName<'_>) -> Name {
+    match g {
+        GeneralName::DNSName(s) => Name::Dns(s.to_ascii_lowercase()),
+        GeneralName::RFC822Name(s) => Name::Email((*s).to_string()),
+        GeneralName::URI(s) => Name::Uri((*s).to_string()),
+        GeneralName::IPAddress(b) => Name::Ip(b.to_vec()),
+        GeneralName::DirectoryName(n) => Name::Dir(rdns(n)),
+        GeneralName::OtherName(..) => Name::Other(0),
+        GeneralName::X400Address(_) => Name::Other(3),
+        GeneralName::EDIPartyName(_) => Name::Other(5),
+        GeneralName::RegisteredID(_) => Name::Other(8),
+        GeneralName::Invalid(tag, _) => Name::Other(u8::try_from(tag.0).unwrap_or(u8::MAX)),
+    }
+}
+
+fn rdns(name: &X509Name<'_>) -> Rdns {
+    name.iter_rdn()
+        .map(|rdn| {
+            rdn.iter()
+                .map(|atv| Attribute {
+                    oid: atv.attr_type().to_id_string(),
+                    value: match atv.attr_value().as_str() {
+                        Ok(s) => canonical(s).into_bytes(),
+                        Err(_) => atv.attr_value().data.to_vec(),
+                    },
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// OpenSSL's canonical name form: trimmed, inner whitespace runs collapsed, case-folded.
+fn canonical(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+}
+
+/// The host of `scheme://host[:port][/…]`, or `None` when there is none (OpenSSL: 53).
+fn uri_host(uri: &str) -> Option<String> {
+    let (_, rest) = uri.split_once("://")?;
+    let end = rest.find([':', '/', '?', '#']).unwrap_or(rest.len());
+    let host = rest.get(..end)?;
+    (!host.is_empty()).then(|| host.to_string())
+}
+
+/// A common name that OpenSSL would take for a host name: dotted labels of letters, digits,
+/// '-' and '_' (`cn2dnsid`).
+fn host_like(cn: &str) -> Option<String> {
+    let ok = cn.contains('.')
+        && cn.split('.').all(|label| {
+            !label.is_empty()
+                && label
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+        });
+    ok.then(|| cn.to_ascii_lowercase())
+}
+
+fn names_of(
+    cert: &x509_parser::certificate::X509Certificate<'_>,
+    is_leaf: bool,
+) -> Result<Vec<Name>, (VerifyCode, String)> {
+    let mut names = Vec::new();
+    let subject = cert.subject();
+    if subject.iter_rdn().next().is_some() {
+        names.push(Name::Dir(rdns(subject)));
+    }
+    for email in subject.iter_email() {
+        match email.attr_value().as_str() {
+            Ok(s) => names.push(Name::Email(s.to_string())),
+            Err(_) => {
+                return Err((
+                    VerifyCode::ERR_UNSUPPORTED_NAME_SYNTAX,
+                    "an emailAddress in the subject is not a string".into(),
+                ))
+            }
+        }
+    }
+    let san = cert.subject_alternative_name().map_err(|e| {
+        (
+            VerifyCode::ERR_INVALID_EXTENSION,
+            format!("subjectAltName does not parse: {e}"),
+        )
+    })?;
+    let mut has_dns = false;
+    for g in san.iter().flat_map(|s| s.value.general_names.iter()) {
+        let name = match general_name(g) {
+            Name::Uri(uri) => Name::Uri(uri_host(&uri).ok_or_else(|| {
+                (
+                    VerifyCode::ERR_UNSUPPORTED_NAME_SYNTAX,
+                    format!("URI without a host: {uri:?}"),
+                )
+            })?),
+            other => other,
+        };
+        has_dns |= matches!(name, Name::Dns(_));
+        names.push(name);
+    }
+    if is_leaf && !has_dns {
+        for cn in subject.iter_common_name() {
+            if let Some(host) = cn.attr_value().as_str().ok().and_then(host_like) {
+                names.push(Name::Dns(host));
+            }
+        }
+    }
+    Ok(names)
+}
+
+fn der_length(len: usize) -> Option<Vec<u8>> {
+    if len < 0x80 {
+        return Some(vec![u8::try_from(len).ok()?]);
+    }
+    let bytes: Vec<u8> = len.to_be_bytes().into_iter().skip_while(|b| *b == 0).collect();
+    let mut out = vec![0x80 | u8::try_from(bytes.len()).ok()?];
+    out.extend(bytes);
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dns_subtrees_follow_openssl() {
+        assert!(dns_within("example.com", "example.com"));
+        assert!(dns_within("www.Example.com", "example.com"));
+        assert!(!dns_within("evilexample.com", "example.com"));
+        assert!(!dns_within("example.com", ".example.com"));
+        assert!(dns_within("a.example.com", ".example.com"));
+        assert!(dns_within("anything", ""));
+    }
+
+    #[test]
+    fn ip_and_email_subtrees() {
+        assert!(ip_within(&[10, 1, 2, 3], &[10, 0, 0, 0, 255, 0, 0, 0]));
+        assert!(!ip_within(&[11, 1, 2, 3], &[10, 0, 0, 0, 255, 0, 0, 0]));
+        assert!(!ip_within(&[10, 1, 2, 3], &[10, 0, 0, 0]));
+        assert!(email_within("a@example.com", "example.com").unwrap());
+        assert!(!email_within("a@x.example.com", "example.com").unwrap());
+        assert!(email_within("a@x.example.com", ".example.com").unwrap());
+        assert!(!email_within("b@example.com", "a@example.com").unwrap());
+        assert!(email_within("nope", "example.com").is_err());
+    }
+
+    #[test]
+    fn anchor_constraints_parse_from_their_value() {
+        // permittedSubtrees [0] { GeneralSubtree { dNSName "test" } }
+        let value = [0xa0, 0x08, 0x30, 0x06, 0x82, 0x04, b't', b'e', b's', b't'];
+        let c = Constraints::from_anchor_value(&value).unwrap();
+        assert_eq!(c.permitted, vec![Name::Dns("test".into())]);
+        assert!(Constraints::from_anchor_value(&[0xa0, 0x08]).is_err());
+        // A permitted list x509-parser cannot read must not become "no constraint".
+        let bad = [0xa0, 0x04, 0x30, 0x02, 0x82, 0x05];
+        assert_eq!(
+            Constraints::from_anchor_value(&bad),
+            Err(VerifyCode::ERR_INVALID_EXTENSION)
+        );
+        // A maximum is OpenSSL's 49.
+        let minmax = [
+            0xa0, 0x0b, 0x30, 0x09, 0x82, 0x04, b't', b'e', b's', b't', 0x81, 0x01, 0x01,
+        ];
+        assert_eq!(
+            Constraints::from_anchor_value(&minmax),
+            Err(VerifyCode::ERR_SUBTREE_MINMAX)
+        );
+    }
+}
