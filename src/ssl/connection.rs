@@ -17,6 +17,7 @@ use crate::ssl::constants::{info, shutdown};
 use crate::ssl::context::{Role, Settings};
 use crate::ssl::error::{Error, Result};
 use crate::ssl::pkey::PKey;
+use crate::ssl::server_sessions::PartitionedStore;
 use crate::ssl::session::{ConnectionStore, Session};
 use crate::ssl::verify::{read_outcome, SharedOutcome, VerifyHook, CALLBACK_RAISED};
 use crate::ssl::verify_code::VerifyCode;
@@ -70,6 +71,8 @@ pub struct Connection {
     /// Client side: what `setSession` offered, then the store that captures new tickets.
     offered_session: Option<Session>,
     session_store: Option<Arc<ConnectionStore>>,
+    /// Server side: this connection's partition of the Context's session cache.
+    server_sessions: Option<Arc<PartitionedStore>>,
 }
 
 /// What a server does about ALPN once its callbacks have seen the ClientHello.
@@ -117,6 +120,7 @@ impl Connection {
             handshake_done_reported: false,
             offered_session: None,
             session_store: None,
+            server_sessions: None,
             settings,
         }
     }
@@ -252,6 +256,7 @@ impl Connection {
         self.process()?;
         self.flush_tls();
         if self.is_handshake_done() {
+            self.sessions_handshake_done();
             return Ok(());
         }
         Err(self.need_more(true))
@@ -383,13 +388,14 @@ impl Connection {
                 ClientConnection::new(Arc::new(config), sni_name)?.into()
             }
             Role::Server => {
-                let config = config::server(
+                let (config, sessions) = config::server(
                     &self.settings,
                     &self.outcome,
                     self.verify_hook.clone(),
                     self.key_log.clone(),
                 )?;
                 self.server_config = Some(Arc::new(config));
+                self.server_sessions = sessions;
                 self.info_events.push((info::HANDSHAKE_START | side, 1));
                 self.settings_replaced = false;
                 self.accepting = Some(Acceptor::default());
@@ -455,12 +461,16 @@ impl Connection {
         };
         let base = match self.server_config.take() {
             Some(c) if !self.settings_replaced => c,
-            _ => Arc::new(config::server(
-                &self.settings,
-                &self.outcome,
-                self.verify_hook.clone(),
-                self.key_log.clone(),
-            )?),
+            _ => {
+                let (config, sessions) = config::server(
+                    &self.settings,
+                    &self.outcome,
+                    self.verify_hook.clone(),
+                    self.key_log.clone(),
+                )?;
+                self.server_sessions = sessions;
+                Arc::new(config)
+            }
         };
         let config = match alpn {
             AlpnChoice::Default => base,
@@ -542,9 +552,25 @@ impl Connection {
     }
 
     fn fail(&mut self, e: Error) -> Error {
+        // sessions: a failed client no longer holds its session's verifier.
+        if let Some(store) = &self.session_store {
+            store.release();
+        }
         self.flush_tls();
         self.fatal = Some(e.clone());
         e
+    }
+
+    /// sessions: a resumed connection takes the verification recorded with its session;
+    /// sessions made here are recorded with this one's (see session.rs, server_sessions.rs).
+    fn sessions_handshake_done(&self) {
+        let resumed = self.is_session_reused();
+        if let Some(store) = &self.session_store {
+            store.handshake_done(resumed);
+        }
+        if let Some(store) = &self.server_sessions {
+            store.handshake_done(resumed);
+        }
     }
 
     fn map_tls_error(&self, e: rustls::Error) -> Error {

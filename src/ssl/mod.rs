@@ -11,6 +11,7 @@ pub mod error;
 pub mod pem;
 pub mod pkey;
 pub mod roots;
+pub mod server_sessions;
 pub mod session;
 #[cfg(test)]
 mod test_support;

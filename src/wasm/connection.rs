@@ -334,6 +334,9 @@ impl Connection {
         let mode = convert::uint(&mode, "mode").map_err(to_js)?;
         let callback = convert::optional_function(&callback, "callback").map_err(to_js)?;
         self.core()?.settings_mut().set_verify(mode).map_err(to_js)?;
+        // sessions: the settings name the callback in force, so that a session it verified
+        // resumes only under the very same one (ssl::session::CallbackUse).
+        self.core()?.settings_mut().verify_callback = callbacks::store(callback.clone());
         bind_verify_hook(&self.state, callback);
         Ok(())
     }
