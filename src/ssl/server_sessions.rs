@@ -240,3 +240,168 @@ fn decode(stored: &[u8]) -> Option<(Outcome, Vec<u8>)> {
     };
     Some((outcome, r.0.to_vec()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ssl::config;
+    use crate::ssl::constants::method;
+    use crate::ssl::context::Context;
+    use crate::ssl::pem;
+    use crate::ssl::pkey::PKey;
+    use crate::ssl::test_support::{CA, CHAIN, KEY};
+    use rustls::server::ServerSessionMemoryCache;
+
+    fn server_ctx() -> Context {
+        let mut ctx = Context::new(method::TLS_SERVER).unwrap();
+        ctx.settings
+            .set_certificate_chain(pem::certificates(CHAIN).unwrap())
+            .unwrap();
+        ctx.settings
+            .set_private_key(PKey::from_pem(KEY, None).unwrap())
+            .unwrap();
+        ctx
+    }
+
+    #[test]
+    fn the_partition_follows_id_context_and_client_certificate_policy() {
+        let mut ctx = server_ctx();
+        let plain = partition(&ctx.settings, false).unwrap();
+        // Without client certificates, trust plays no part.
+        let mut trusting = ctx.clone();
+        trusting.load_verify_data(CA).unwrap();
+        assert_eq!(partition(&trusting.settings, false), Some(plain));
+
+        ctx.set_session_id(b"A").unwrap();
+        let a = partition(&ctx.settings, false).unwrap();
+        assert_ne!(a, plain);
+        ctx.set_session_id(b"B").unwrap();
+        assert_ne!(partition(&ctx.settings, false).unwrap(), a);
+        ctx.set_session_id(b"A").unwrap();
+        assert_eq!(partition(&ctx.settings, false), Some(a));
+
+        let mut seen = vec![a];
+        for mode in [
+            verify::PEER,
+            verify::PEER | verify::FAIL_IF_NO_PEER_CERT,
+            verify::PEER | verify::FAIL_IF_NO_PEER_CERT | verify::CLIENT_ONCE,
+        ] {
+            ctx.settings.set_verify(mode).unwrap();
+            let p = partition(&ctx.settings, false).unwrap();
+            assert!(!seen.contains(&p), "mode {mode:#x}");
+            seen.push(p);
+        }
+        ctx.load_verify_data(CA).unwrap();
+        let trusted = partition(&ctx.settings, false).unwrap();
+        assert!(!seen.contains(&trusted));
+        ctx.settings.verify_depth = Some(1);
+        let deep = partition(&ctx.settings, false).unwrap();
+        assert_ne!(deep, trusted);
+
+        // A callback counts by identity; one the settings do not name disables the cache.
+        assert_eq!(partition(&ctx.settings, true), None);
+        let cb: Arc<dyn std::any::Any + Send + Sync> = Arc::new(());
+        ctx.settings.verify_callback = Some(cb.clone());
+        let with_cb = partition(&ctx.settings, true).unwrap();
+        assert_ne!(with_cb, deep);
+        assert_eq!(partition(&ctx.clone().settings, true), Some(with_cb));
+        ctx.settings.verify_callback = Some(Arc::new(()));
+        assert_ne!(partition(&ctx.settings, true), Some(with_cb));
+    }
+
+    fn outcome(code: i32) -> Outcome {
+        Outcome {
+            code: Some(VerifyCode(code)),
+            depth: 1,
+            detail: "why".into(),
+            verified_chain: vec![CertificateDer::from(vec![1, 2, 3])],
+            presented: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn sessions_are_found_only_in_their_partition_with_their_outcome() {
+        let cache: Arc<dyn StoresServerSessions> = ServerSessionMemoryCache::new(16);
+        let store = |p: u8, o: &SharedOutcome| PartitionedStore::new(cache.clone(), [p; 32], o.clone());
+
+        let made = SharedOutcome::default();
+        let maker = store(1, &made);
+        assert!(maker.put(b"id".to_vec(), b"value".to_vec()));
+        // Stored only once the handshake is over, with the verification then final.
+        assert_eq!(cache.get(&maker.key(b"id")), None);
+        write_outcome(&made, outcome(18));
+        maker.handshake_done(false);
+        assert!(cache.get(&maker.key(b"id")).is_some());
+
+        let elsewhere = SharedOutcome::default();
+        assert_eq!(store(2, &elsewhere).get(b"id"), None);
+        assert_eq!(store(2, &elsewhere).take(b"id"), None);
+        // The bare key is not a way round the prefix either.
+        assert_eq!(cache.get(b"id"), None);
+
+        let resumed = SharedOutcome::default();
+        let resumer = store(1, &resumed);
+        assert_eq!(resumer.get(b"id").as_deref(), Some(&b"value"[..]));
+        // Applied only if the handshake did resume.
+        assert_eq!(read_outcome(&resumed), Outcome::default());
+        resumer.handshake_done(true);
+        assert_eq!(read_outcome(&resumed), outcome(18));
+
+        // Found but not resumed (rustls refused it): the full handshake's own result stays.
+        let full = SharedOutcome::default();
+        let refused = store(1, &full);
+        assert!(refused.take(b"id").is_some());
+        refused.handshake_done(false);
+        assert_eq!(read_outcome(&full), Outcome::default());
+        assert_eq!(store(1, &full).get(b"id"), None, "take removed it");
+
+        // After the handshake, a session is stored at once.
+        let late = store(3, &made);
+        late.handshake_done(false);
+        assert!(late.put(b"t".to_vec(), b"v".to_vec()));
+        assert!(store(3, &full).get(b"t").is_some());
+    }
+
+    #[test]
+    fn pending_sessions_are_bounded() {
+        let cache: Arc<dyn StoresServerSessions> = ServerSessionMemoryCache::new(64);
+        let s = PartitionedStore::new(cache, [0; 32], SharedOutcome::default());
+        for i in 0..MAX_PENDING {
+            assert!(s.put(vec![u8::try_from(i).unwrap()], vec![]));
+        }
+        assert!(!s.put(b"one too many".to_vec(), vec![]));
+    }
+
+    #[test]
+    fn values_round_trip_and_garbage_is_not_found() {
+        for o in [outcome(0), outcome(-1), outcome(i32::MAX), Outcome::default()] {
+            let encoded = encode(&o, b"rustls bytes");
+            assert_eq!(decode(&encoded), Some((o.clone(), b"rustls bytes".to_vec())));
+            // Every truncation of the header is refused, never a panic.
+            let header = encoded.len() - b"rustls bytes".len();
+            for cut in 0..header {
+                assert_eq!(decode(encoded.get(..cut).unwrap()), None, "cut at {cut}");
+            }
+        }
+        assert_eq!(decode(&[2, 0]), None);
+        assert_eq!(decode(&[1, 7]), None);
+        let huge = [1u8, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff];
+        assert_eq!(decode(&huge), None);
+        let many = [1u8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff];
+        assert_eq!(decode(&many), None);
+    }
+
+    #[test]
+    fn no_stateless_tickets_bypass_the_partition() {
+        let ctx = server_ctx();
+        let (config, store) = config::server(&ctx.settings, &SharedOutcome::default(), None, None).unwrap();
+        assert!(tickets_are_stateful(&config));
+        assert!(store.is_some());
+        let mut off = ctx.clone();
+        off.set_session_cache_mode(0);
+        let (config, store) = config::server(&off.settings, &SharedOutcome::default(), None, None).unwrap();
+        assert!(tickets_are_stateful(&config));
+        assert!(store.is_none());
+        assert!(!config.session_storage.can_cache());
+    }
+}

@@ -537,3 +537,246 @@ impl ClientSessionStore for ConnectionStore {
         self.offered_for(name).and_then(|s| s.lock().tls13.pop_back())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ssl::connection::Connection;
+    use crate::ssl::constants::{method, verify};
+    use crate::ssl::context::Context;
+    use crate::ssl::error::Error;
+    use crate::ssl::test_support::{handshake, pump, CA, CHAIN, KEY};
+
+    const UNTRUSTED_CHAIN: &[u8] = include_bytes!("../../js-tests/fixtures/untrusted-leaf-chain.pem");
+    const UNTRUSTED_KEY: &[u8] = include_bytes!("../../js-tests/fixtures/untrusted-leaf.key");
+
+    fn base() -> ClientPolicy {
+        ClientPolicy {
+            enforce: true,
+            trust: [1; 32],
+            max_depth: None,
+            name: Some(ServerName::try_from("localhost").unwrap().to_owned()),
+            callback: CallbackUse::None,
+            identity: [2; 32],
+        }
+    }
+
+    const OK: Option<VerifyCode> = Some(VerifyCode::OK);
+    const UNTRUSTED: Option<VerifyCode> = Some(VerifyCode(19));
+
+    #[test]
+    fn equal_policies_resume_and_anything_laxer_does_not() {
+        let cur = base();
+        assert!(cur.may_resume(&base(), OK));
+        // Nothing recorded: nothing proved.
+        assert!(!cur.may_resume(&base(), None));
+        let lax = ClientPolicy {
+            enforce: false,
+            ..base()
+        };
+        // Made without enforcement: never upgraded, even with result 0.
+        assert!(!cur.may_resume(&lax, OK));
+        assert!(!cur.may_resume(&lax, UNTRUSTED));
+        // An enforcing connection resumes only a clean result.
+        assert!(!cur.may_resume(&base(), UNTRUSTED));
+        for other in [
+            ClientPolicy {
+                trust: [9; 32],
+                ..base()
+            },
+            ClientPolicy {
+                name: Some(ServerName::try_from("example.com").unwrap().to_owned()),
+                ..base()
+            },
+            ClientPolicy { name: None, ..base() },
+            ClientPolicy {
+                callback: CallbackUse::Known(7),
+                ..base()
+            },
+            ClientPolicy {
+                identity: [3; 32],
+                ..base()
+            },
+        ] {
+            assert!(!cur.may_resume(&other, OK), "{other:?}");
+            assert!(!other.may_resume(&cur, OK), "{other:?}");
+        }
+    }
+
+    #[test]
+    fn a_non_enforcing_connection_takes_what_was_recorded_under_the_same_trust() {
+        let lax = ClientPolicy {
+            enforce: false,
+            ..base()
+        };
+        assert!(lax.may_resume(&lax, UNTRUSTED));
+        assert!(lax.may_resume(&base(), OK));
+        // Its result is only meaningful under the same trust and name.
+        let elsewhere = ClientPolicy {
+            trust: [9; 32],
+            ..lax.clone()
+        };
+        assert!(!lax.may_resume(&elsewhere, OK));
+    }
+
+    #[test]
+    fn verify_depth_and_callbacks() {
+        let limited = |n| ClientPolicy {
+            max_depth: Some(n),
+            ..base()
+        };
+        assert!(base().may_resume(&limited(1), OK));
+        assert!(limited(2).may_resume(&limited(1), OK));
+        assert!(!limited(1).may_resume(&limited(2), OK));
+        assert!(!limited(1).may_resume(&base(), OK));
+        let known = ClientPolicy {
+            callback: CallbackUse::Known(4),
+            ..base()
+        };
+        assert!(known.may_resume(&known, OK));
+        let unknown = ClientPolicy {
+            callback: CallbackUse::Unknown,
+            ..base()
+        };
+        assert!(!unknown.may_resume(&unknown, OK));
+        let unknown_lax = ClientPolicy {
+            enforce: false,
+            ..unknown
+        };
+        assert!(!unknown_lax.may_resume(&unknown_lax, OK));
+    }
+
+    #[test]
+    fn callback_ids_name_one_object_for_its_life() {
+        let a: Arc<dyn Any + Send + Sync> = Arc::new(1u32);
+        let a2 = a.clone();
+        let b: Arc<dyn Any + Send + Sync> = Arc::new(1u32);
+        assert_eq!(callback_id(&a), callback_id(&a2));
+        assert_ne!(callback_id(&a), callback_id(&b));
+        let old = callback_id(&b);
+        drop(b);
+        // Whatever the allocator does with the old place, a new callback is a new one.
+        for _ in 0..16 {
+            let c: Arc<dyn Any + Send + Sync> = Arc::new(1u32);
+            assert_ne!(callback_id(&c), old);
+        }
+    }
+
+    fn client_ctx(mode: Option<u32>) -> Context {
+        let mut ctx = Context::new(method::TLS_CLIENT).unwrap();
+        ctx.load_verify_data(CA).unwrap();
+        if let Some(mode) = mode {
+            ctx.settings.set_verify(mode).unwrap();
+        }
+        ctx
+    }
+
+    fn client_of(ctx: &Context) -> Connection {
+        let mut c = Connection::new(ctx.snapshot());
+        c.set_host_name("localhost").unwrap();
+        c
+    }
+
+    fn server_ctx(chain: &[u8], key: &[u8]) -> Context {
+        let mut ctx = Context::new(method::TLS_SERVER).unwrap();
+        ctx.settings
+            .set_certificate_chain(crate::ssl::pem::certificates(chain).unwrap())
+            .unwrap();
+        ctx.settings
+            .set_private_key(crate::ssl::pkey::PKey::from_pem(key, None).unwrap())
+            .unwrap();
+        ctx
+    }
+
+    /// A handshake, then one record from the server so a TLS 1.3 client has its tickets.
+    fn session_of(c: &mut Connection, s: &mut Connection) -> Session {
+        handshake(c, s).unwrap();
+        s.write(b"x").unwrap();
+        pump(s, c);
+        assert_eq!(c.read(1, false).unwrap(), b"x");
+        c.session().unwrap()
+    }
+
+    #[test]
+    fn a_verify_none_session_never_vouches_for_an_enforcing_connection() {
+        let untrusted = server_ctx(UNTRUSTED_CHAIN, UNTRUSTED_KEY);
+        let mut ctx = client_ctx(Some(verify::NONE));
+        let mut c1 = client_of(&ctx);
+        let session = session_of(&mut c1, &mut Connection::new(untrusted.snapshot()));
+        assert_eq!(c1.verify_result(), 19);
+        assert_eq!(session.verify_result(), Some(VerifyCode(19)));
+
+        ctx.settings.set_verify(verify::PEER).unwrap();
+        // The same server (it knows the session) and another one (it does not).
+        for server in [&untrusted, &server_ctx(UNTRUSTED_CHAIN, UNTRUSTED_KEY)] {
+            let mut c2 = client_of(&ctx);
+            c2.set_session(session.clone()).unwrap();
+            let err = handshake(&mut c2, &mut Connection::new(server.snapshot())).unwrap_err();
+            assert!(matches!(err, Error::Verify { .. }), "{err:?}");
+            assert_eq!(c2.verify_result(), 19);
+            assert!(!c2.is_session_reused());
+        }
+    }
+
+    #[test]
+    fn a_resumed_connection_reports_the_recorded_result() {
+        let untrusted = server_ctx(UNTRUSTED_CHAIN, UNTRUSTED_KEY);
+        let ctx = client_ctx(Some(verify::NONE));
+        let mut c1 = client_of(&ctx);
+        let session = session_of(&mut c1, &mut Connection::new(untrusted.snapshot()));
+        let mut c2 = client_of(&ctx);
+        c2.set_session(session.clone()).unwrap();
+        let next = session_of(&mut c2, &mut Connection::new(untrusted.snapshot()));
+        assert!(c2.is_session_reused());
+        assert_eq!(c2.verify_result(), 19);
+        assert_eq!(c2.peer_certificates().map(|p| p.len()), Some(2));
+        // The tickets a resumed connection receives rest on the same verification.
+        assert_eq!(next.verify_result(), Some(VerifyCode(19)));
+    }
+
+    #[test]
+    fn one_connection_at_a_time_per_line_of_sessions() {
+        let good = server_ctx(CHAIN, KEY);
+        let ctx = client_ctx(None);
+        let mut c1 = client_of(&ctx);
+        let session = session_of(&mut c1, &mut Connection::new(good.snapshot()));
+        assert_eq!(session.verify_result(), Some(VerifyCode::OK));
+
+        // Two connections offered the same session at once: the first holds the session's
+        // verifier until its handshake ends; the second verifies on its own, in full.
+        let (mut c2, mut s2) = (client_of(&ctx), Connection::new(good.snapshot()));
+        let (mut c3, mut s3) = (client_of(&ctx), Connection::new(good.snapshot()));
+        c2.set_session(session.clone()).unwrap();
+        c3.set_session(session.clone()).unwrap();
+        assert_eq!(c2.do_handshake(), Err(Error::WantRead));
+        assert_eq!(c3.do_handshake(), Err(Error::WantRead));
+        handshake(&mut c3, &mut s3).unwrap();
+        handshake(&mut c2, &mut s2).unwrap();
+        assert!(c2.is_session_reused());
+        assert!(!c3.is_session_reused());
+        assert_eq!((c2.verify_result(), c3.verify_result()), (0, 0));
+
+        // Once c2 is done, the line is free again.
+        let (mut c4, mut s4) = (client_of(&ctx), Connection::new(good.snapshot()));
+        c4.set_session(session).unwrap();
+        handshake(&mut c4, &mut s4).unwrap();
+        assert!(c4.is_session_reused());
+    }
+
+    #[test]
+    fn a_failed_connection_lets_go_of_its_line() {
+        let good = server_ctx(CHAIN, KEY);
+        let ctx = client_ctx(None);
+        let mut c1 = client_of(&ctx);
+        let session = session_of(&mut c1, &mut Connection::new(good.snapshot()));
+        let mut c2 = client_of(&ctx);
+        c2.set_session(session.clone()).unwrap();
+        assert_eq!(c2.do_handshake(), Err(Error::WantRead));
+        c2.bio_write(b"\x15\x03\x03\x00\x02\x02\x28");
+        assert!(c2.do_handshake().unwrap_err().is_fatal());
+        let mut c3 = client_of(&ctx);
+        c3.set_session(session).unwrap();
+        handshake(&mut c3, &mut Connection::new(good.snapshot())).unwrap();
+        assert!(c3.is_session_reused());
+    }
+}
