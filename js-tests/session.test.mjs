@@ -15,7 +15,7 @@ import {
   VERIFY_PEER,
   VERIFY_FAIL_IF_NO_PEER_CERT,
 } from 'rustls-ssl';
-import { withTimeout } from './helpers/peers.mjs';
+import { connectTls, recvUntilClosed, socketOf, startSServer, withTimeout } from './helpers/peers.mjs';
 
 const fixture = (n) => readFileSync(new URL(`./fixtures/${n}`, import.meta.url));
 
@@ -200,6 +200,27 @@ for (const [name, options] of PROTOCOLS) {
     assert.equal(v3.c.getVerifyResult(), 0);
   });
 
+  test(`${name}: what a verify callback let through does not outlive the callback`, async () => {
+    const ctx = clientCtx(options);
+    const untrusted = untrustedServer();
+    ctx.setVerify(VERIFY_PEER, () => true);
+    const first = await attempt(ctx, untrusted);
+    assert.equal(first.client, null, `the callback accepts: ${first.client}`);
+    ctx.setVerify(VERIFY_PEER);
+    const r = await attempt(ctx, untrusted, first.c.getSession());
+    assert.ok(r.client instanceof SSLError, `refused without the callback, not ${r.client}`);
+    assert.equal(r.c.isSessionReused(), false);
+    assert.ok(UNTRUSTED_CODES.includes(r.c.getVerifyResult()), `result ${r.c.getVerifyResult()}`);
+
+    // The very same callback, on a clean chain, does resume.
+    const good = goodServer();
+    ctx.setVerify(VERIFY_PEER, (conn, x509, errno, depth, ok) => ok);
+    const v1 = await attempt(ctx, good);
+    const v2 = await attempt(ctx, good, v1.c.getSession());
+    assert.equal(v2.c.isSessionReused(), true);
+    assert.equal(v2.c.getVerifyResult(), 0);
+  });
+
   test(`${name}: a server that now requires a client certificate does not resume a session made without one`, async () => {
     const server = goodServer();
     server.loadVerifyLocations(null, null, fixture('ca.pem'));
@@ -247,6 +268,48 @@ for (const [name, options] of PROTOCOLS) {
     const back = await attempt(client, server, session);
     assert.equal(back.s.isSessionReused(), true, 'found again under its own');
     assert.equal(back.c.isSessionReused(), true);
+  });
+}
+
+for (const version of ['1.3', '1.2']) {
+  test(`TLS ${version}, openssl s_server (which resumes whatever it is offered): a VERIFY_NONE session does not vouch for VERIFY_PEER`, { timeout: 30000 }, async (t) => {
+    const server = await startSServer(t, {
+      cert: 'untrusted-leaf.pem',
+      key: 'untrusted-leaf.key',
+      chain: 'untrusted-ca.pem',
+      version,
+      www: true,
+    });
+    const ctx = clientCtx(0, VERIFY_NONE);
+    const visit = async (session) => {
+      const conn = await connectTls(ctx, server.port, 'localhost', t);
+      if (session) conn.setSession(session);
+      const err = await conn.doHandshake().then(() => null, (e) => e);
+      if (!err) {
+        await conn.sendall('GET / HTTP/1.0\r\n\r\n');
+        await recvUntilClosed(conn); // the TLS 1.3 tickets come with the page
+        await conn.shutdown().catch(() => {});
+      }
+      // s_server serves one connection at a time: let it go on to the next.
+      socketOf(conn)?.destroy();
+      return { conn, err };
+    };
+    const first = await visit();
+    assert.equal(first.err, null, String(first.err));
+    const code = first.conn.getVerifyResult();
+    assert.ok(UNTRUSTED_CODES.includes(code), `recorded ${code}`);
+    const session = first.conn.getSession();
+    // The same lax policy resumes: the server does take the session back.
+    const lax = await visit(session);
+    assert.equal(lax.conn.isSessionReused(), true);
+    assert.equal(lax.conn.getVerifyResult(), code);
+
+    ctx.setVerify(VERIFY_PEER);
+    const strict = await visit(session);
+    assert.ok(strict.err instanceof SSLError, `refused, not ${strict.err}`);
+    assert.match(strict.err.message, /certificate verify failed/);
+    assert.equal(strict.conn.isSessionReused(), false);
+    assert.ok(UNTRUSTED_CODES.includes(strict.conn.getVerifyResult()));
   });
 }
 

@@ -236,7 +236,7 @@ fn decode(stored: &[u8]) -> Option<(Outcome, Vec<u8>)> {
         depth,
         detail,
         verified_chain,
-        presented: Vec::new(),
+        ..Outcome::default()
     };
     Some((outcome, r.0.to_vec()))
 }
@@ -315,7 +315,7 @@ mod tests {
             depth: 1,
             detail: "why".into(),
             verified_chain: vec![CertificateDer::from(vec![1, 2, 3])],
-            presented: Vec::new(),
+            ..Outcome::default()
         }
     }
 
