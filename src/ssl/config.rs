@@ -12,7 +12,8 @@ use rustls_pki_types::ServerName;
 use crate::ssl::constants::{op, sess_cache, verify};
 use crate::ssl::context::{Role, Settings};
 use crate::ssl::error::{Error, Result};
-use crate::ssl::session::{ConnectionStore, Handles, Session};
+use crate::ssl::server_sessions::{self, PartitionedStore};
+use crate::ssl::session::{ClientPolicy, ClientSide, ConnectionStore, Session};
 use crate::ssl::verify::{ClientVerifier, Policy, ServerVerifier, SharedOutcome, VerifyHook};
 
 fn provider(settings: &Settings) -> Arc<CryptoProvider> {
@@ -55,6 +56,12 @@ fn identity(
 
 /// A client config and the session store it uses; `name` is what `setTlsextHostName` asked
 /// for (`sni_name` is what rustls is given, a placeholder when there is none).
+///
+/// The connection always verifies under its own policy: rustls is shown a `Lineage`, the
+/// offered session's when that session may be resumed under this policy (see
+/// `ClientPolicy::may_resume`), a new one otherwise, and the lineage passes every
+/// verification to this connection's own verifier and every certificate request to its own
+/// certificate.
 pub(crate) fn client(
     settings: &Settings,
     name: Option<&ServerName<'static>>,
@@ -65,25 +72,19 @@ pub(crate) fn client(
     offered: Option<Session>,
 ) -> Result<(ClientConfig, Arc<ConnectionStore>)> {
     let provider = provider(settings);
-    let reuse = offered.as_ref().and_then(|s| s.handles()).cloned();
-    let verifier = match &reuse {
-        Some(h) => {
-            h.verifier.reroute(outcome.clone(), hook, name.cloned());
-            h.verifier.clone()
-        }
-        None => Arc::new(ServerVerifier::new(
-            policy(settings, Role::Client, outcome, &provider, hook),
-            name.cloned(),
-        )),
-    };
+    let algorithms = provider.signature_verification_algorithms;
+    let session_policy = ClientPolicy::new(settings, name, hook.is_some());
+    let verifier = Arc::new(ServerVerifier::new(
+        policy(settings, Role::Client, outcome, &provider, hook),
+        name.cloned(),
+    ));
     let builder = ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(&settings.versions()?)?
         .dangerous()
         .with_custom_certificate_verifier(verifier.clone());
-    let mut config = match (reuse, identity(settings)) {
-        (Some(h), _) => builder.with_client_cert_resolver(h.resolver),
-        (None, Some((chain, key))) => builder.with_client_auth_cert(chain, key)?,
-        (None, None) => builder.with_no_client_auth(),
+    let mut config = match identity(settings) {
+        Some((chain, key)) => builder.with_client_auth_cert(chain, key)?,
+        None => builder.with_no_client_auth(),
     };
     config.alpn_protocols = settings.alpn.clone();
     if let Some(key_log) = key_log {
@@ -93,16 +94,20 @@ pub(crate) fn client(
     config.enable_sni = matches!(name, Some(ServerName::DnsName(_)));
     // The connection's own store: it captures what the server sends (getSession) and offers
     // what setSession gave. A client resumes only when told to, as with OpenSSL.
-    let handles = Handles {
-        verifier,
-        resolver: config.client_auth_cert_resolver.clone(),
-    };
-    let store = Arc::new(ConnectionStore::new(
+    let (store, lineage) = ConnectionStore::new(
         &settings.shared,
         offered,
-        handles,
+        ClientSide {
+            policy: session_policy,
+            verifier,
+            resolver: config.client_auth_cert_resolver.clone(),
+            algorithms,
+            outcome: outcome.clone(),
+        },
         sni_name.clone(),
-    ));
+    );
+    config.dangerous().set_certificate_verifier(lineage.clone());
+    config.client_auth_cert_resolver = lineage;
     config.resumption = Resumption::store(store.clone());
     if settings.options & op::NO_TICKET != 0 {
         config.resumption = config
@@ -112,13 +117,16 @@ pub(crate) fn client(
     Ok((config, store))
 }
 
+/// A server config, and the view of the Context's session cache it stores sessions through
+/// (`None` when it caches none).
 pub(crate) fn server(
     settings: &Settings,
     outcome: &SharedOutcome,
     hook: Option<Arc<dyn VerifyHook>>,
     key_log: Option<Arc<dyn KeyLog>>,
-) -> Result<ServerConfig> {
+) -> Result<(ServerConfig, Option<Arc<PartitionedStore>>)> {
     let provider = provider(settings);
+    let partition = server_sessions::partition(settings, hook.is_some());
     let mode = settings.verify_mode.unwrap_or(verify::NONE);
     let builder = ServerConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(&settings.versions()?)?;
@@ -142,13 +150,21 @@ pub(crate) fn server(
         config.key_log = key_log;
     }
     config.ignore_client_order = settings.options & op::CIPHER_SERVER_PREFERENCE != 0;
-    if settings.session_cache_mode & sess_cache::SERVER != 0 {
-        config.session_storage = settings.shared.server_sessions.clone();
-    } else {
-        config.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
-    }
+    // The shared cache is reached only through this connection's partition (session id
+    // context and client-certificate policy); resumption never bypasses it, since no
+    // `ticketer` is set (rustls's default issues no stateless tickets).
+    let store = match partition {
+        Some(p) if settings.session_cache_mode & sess_cache::SERVER != 0 => Some(Arc::new(
+            PartitionedStore::new(settings.shared.server_sessions.clone(), p, outcome.clone()),
+        )),
+        _ => None,
+    };
+    config.session_storage = match &store {
+        Some(s) => s.clone(),
+        None => Arc::new(rustls::server::NoServerSessionStorage {}),
+    };
     if settings.options & op::NO_TICKET != 0 {
         config.send_tls13_tickets = 0;
     }
-    Ok(config)
+    Ok((config, store))
 }

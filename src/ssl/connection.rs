@@ -18,6 +18,7 @@ use crate::ssl::hello::{self, Polled};
 pub use crate::ssl::hello::{AlpnChoice, ClientHelloInfo};
 use crate::ssl::pkey::PKey;
 use crate::ssl::pump::{Input, ProcessError, Pump, PLAINTEXT_LIMIT};
+use crate::ssl::server_sessions::PartitionedStore;
 use crate::ssl::session::{ConnectionStore, Session};
 use crate::ssl::verify::{is_callback_raised, read_outcome, SharedOutcome, VerifyHook};
 use crate::ssl::verify_code::VerifyCode;
@@ -53,6 +54,8 @@ pub struct Connection {
     /// Client side: what `setSession` offered, then the store that captures new tickets.
     offered_session: Option<Session>,
     session_store: Option<Arc<ConnectionStore>>,
+    /// Server side: this connection's partition of the Context's session cache.
+    server_sessions: Option<Arc<PartitionedStore>>,
 }
 
 impl Connection {
@@ -74,6 +77,7 @@ impl Connection {
             handshake_done_reported: false,
             offered_session: None,
             session_store: None,
+            server_sessions: None,
             settings,
         }
     }
@@ -210,6 +214,7 @@ impl Connection {
         self.process()?;
         self.flush_tls();
         if self.is_handshake_done() {
+            self.sessions_handshake_done();
             return Ok(());
         }
         if self.client_hello().is_some() {
@@ -349,13 +354,16 @@ impl Connection {
         Ok(())
     }
 
-    fn server_config(&self) -> Result<Arc<ServerConfig>> {
-        Ok(Arc::new(config::server(
+    /// The server's config, and this connection's partition of the session cache with it.
+    fn server_config(&mut self) -> Result<Arc<ServerConfig>> {
+        let (config, sessions) = config::server(
             &self.settings,
             &self.outcome,
             self.verify_hook.clone(),
             self.key_log.clone(),
-        )?))
+        )?;
+        self.server_sessions = sessions;
+        Ok(Arc::new(config))
     }
 
     /// Server side: reads the ClientHello. With servername or ALPN select callbacks set, the
@@ -469,9 +477,25 @@ impl Connection {
     }
 
     fn fail(&mut self, e: Error) -> Error {
+        // sessions: a failed client no longer holds its session's verifier.
+        if let Some(store) = &self.session_store {
+            store.release();
+        }
         self.flush_tls();
         self.fatal = Some(e.clone());
         e
+    }
+
+    /// sessions: a resumed connection takes the verification recorded with its session;
+    /// sessions made here are recorded with this one's (see session.rs, server_sessions.rs).
+    fn sessions_handshake_done(&self) {
+        let resumed = self.is_session_reused();
+        if let Some(store) = &self.session_store {
+            store.handshake_done(resumed);
+        }
+        if let Some(store) = &self.server_sessions {
+            store.handshake_done(resumed);
+        }
     }
 
     fn map_tls_error(&self, e: rustls::Error) -> Error {

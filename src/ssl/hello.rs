@@ -205,8 +205,9 @@ mod tests {
             crate::ssl::test_support::CHAIN,
             crate::ssl::test_support::KEY,
         );
-        let config =
-            Arc::new(crate::ssl::config::server(server.settings(), &Default::default(), None, None).unwrap());
+        let (config, _) =
+            crate::ssl::config::server(server.settings(), &Default::default(), None, None).unwrap();
+        let config = Arc::new(config);
         // A handshake record carrying Finished (type 20), a ChangeCipherSpec record, and an
         // application_data record: none is a ClientHello.
         for first in [

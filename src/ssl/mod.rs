@@ -15,6 +15,7 @@ pub mod pem;
 pub mod pkey;
 pub mod pump;
 pub mod roots;
+pub mod server_sessions;
 pub mod session;
 #[cfg(test)]
 mod test_support;

@@ -347,6 +347,9 @@ impl Connection {
         let mode = convert::uint(&mode, "mode")?;
         let callback = convert::optional_function(&callback, "callback")?;
         self.core()?.settings_mut().set_verify(mode)?;
+        // sessions: the settings name the callback in force, so that a session it verified
+        // resumes only under the very same one (ssl::session::CallbackUse).
+        self.core()?.settings_mut().verify_callback = callbacks::store(callback.clone());
         bind_verify_hook(&self.state, callback);
         Ok(())
     }
