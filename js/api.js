@@ -69,7 +69,8 @@ export function install(wasm, host) {
   wasm.__setErrorClasses({ SSLError, WantReadError, WantWriteError, ZeroReturnError, SysCallError });
   wasm.__setNoOverlap(NO_OVERLAPPING_PROTOCOLS);
   wasm.__setHost(host);
-  ({ Context, Connection, X509, X509Name, X509Store, PKey, Session } = wasm);
+  ({ Context, X509, X509Name, X509Store, PKey, Session } = wasm);
+  Connection = adoptingConnection(wasm.Connection);
   ({ loadCertificate, dumpCertificate, loadPrivateKey, webSocketTransport } = wasm);
   version = Object.freeze(wasm.__versions());
 
@@ -101,10 +102,25 @@ export function install(wasm, host) {
   } = c.flat);
 
   addNameGetters(X509Name);
-  for (const cls of [Context, Connection, X509, X509Name, X509Store, PKey, Session]) {
-    guardFreed(cls);
+  for (const cls of [Context, wasm.Connection, X509, X509Name, X509Store, PKey, Session]) {
+    guardFreed(cls, cls === wasm.Connection ? PROMISE_METHODS : new Set());
     if (Symbol.dispose && !cls.prototype[Symbol.dispose]) cls.prototype[Symbol.dispose] = cls.prototype.free;
   }
+}
+
+/**
+ * The exported `Connection`: the wasm class, plus one step at construction that tells the
+ * wasm side which object the caller holds, so callbacks receive that very object as `conn`.
+ * @param {any} Base
+ */
+function adoptingConnection(Base) {
+  return class Connection extends Base {
+    /** @param {any} context @param {any} transport */
+    constructor(context, transport) {
+      super(context, transport);
+      this.__adopt(this);
+    }
+  };
 }
 
 /** The methods that return promises: they reject, never throw (API.md §3). */
@@ -114,15 +130,15 @@ const PROMISE_METHODS = new Set(['doHandshake', 'send', 'sendall', 'recv', 'recv
  * A method called on an object after `free()` would reach wasm with a null pointer and throw
  * wasm-bindgen's "null pointer passed to rust", synchronously even from promise methods.
  * Each method checks first and says what happened; a second `free()` does nothing.
- * @param {any} cls
+ * @param {any} cls @param {Set<string>} promiseMethods
  */
-function guardFreed(cls) {
+function guardFreed(cls, promiseMethods) {
   const proto = cls.prototype;
   for (const name of Object.getOwnPropertyNames(proto)) {
     const desc = Object.getOwnPropertyDescriptor(proto, name);
     if (name === 'constructor' || !desc || typeof desc.value !== 'function') continue;
     const method = desc.value;
-    const returnsPromise = cls === Connection && PROMISE_METHODS.has(name);
+    const returnsPromise = promiseMethods.has(name);
     const guarded = {
       /** @this {any} @param {any[]} args */
       [name](...args) {

@@ -34,6 +34,9 @@ struct State {
     app_data: RefCell<JsValue>,
     /// Itself, weakly, so a callback can be handed a `conn`.
     this: RefCell<Weak<State>>,
+    /// The JS object the caller created (weakly: it must stay collectable), which callbacks
+    /// receive as `conn`, so that `conn === connection` holds (API.md §5).
+    owner: RefCell<Option<js_sys::WeakRef>>,
     /// Keeps reads in call order. Handshakes and shutdowns do not take it: a `recv` waiting
     /// on the transport must not hold them up (full duplex).
     read_lock: AsyncLock,
@@ -55,8 +58,11 @@ struct State {
 
 impl CallbackHost for State {
     fn js_connection(&self) -> JsValue {
-        // A second JS handle on the same connection: `conn === original` does not hold, but
-        // every method and the app data are the same.
+        if let Some(owner) = self.owner.borrow().as_ref().and_then(|w| w.deref()) {
+            return owner.into();
+        }
+        // The caller's object is gone (collected while an operation it started runs on): a
+        // second handle on the same connection serves.
         self.this
             .borrow()
             .upgrade()
@@ -301,11 +307,26 @@ impl Connection {
             raised: RefCell::new(None),
             pending: RefCell::new(None),
             this: RefCell::new(Weak::new()),
+            owner: RefCell::new(None),
         });
         *state.this.borrow_mut() = Rc::downgrade(&state);
         bind_verify_hook(&state, callback);
         bind_key_log(&state, keylog);
         Ok(Connection { state })
+    }
+
+    /// Called once by the package's `Connection` constructor with the object it built: that
+    /// object is the `conn` every callback receives. Later calls change nothing.
+    #[wasm_bindgen(js_name = "__adopt")]
+    pub fn adopt(&self, owner: JsValue) -> JsResult<()> {
+        let Some(object) = owner.dyn_ref::<js_sys::Object>() else {
+            return Err(Error::Type("__adopt takes the Connection object itself".into()).into());
+        };
+        let mut slot = self.state.owner.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(js_sys::WeakRef::new(object));
+        }
+        Ok(())
     }
 
     // ---- roles and settings ----
