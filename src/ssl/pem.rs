@@ -12,7 +12,7 @@ pub fn looks_like_pem(data: &[u8]) -> bool {
         .iter()
         .position(|b| !b.is_ascii_whitespace())
         .unwrap_or(data.len());
-    data[start..].starts_with(b"-----BEGIN")
+    data.get(start..).unwrap_or_default().starts_with(b"-----BEGIN")
 }
 
 /// Every certificate in a PEM bundle (leaf first, as written), or the one DER certificate.

@@ -28,12 +28,10 @@ pub(crate) fn byte_view(v: &JsValue) -> Option<Uint8Array> {
     if ArrayBuffer::is_view(v) {
         let field = |name: &str| Reflect::get(v, &name.into()).ok();
         let buffer = field("buffer")?;
-        let offset = field("byteOffset")?.as_f64()?;
-        let length = field("byteLength")?.as_f64()?;
+        let offset = field("byteOffset")?.as_f64().and_then(f64_to_u32)?;
+        let length = field("byteLength")?.as_f64().and_then(f64_to_u32)?;
         return Some(Uint8Array::new_with_byte_offset_and_length(
-            &buffer,
-            offset as u32,
-            length as u32,
+            &buffer, offset, length,
         ));
     }
     None
@@ -102,27 +100,35 @@ fn number(v: &JsValue, what: &str) -> Result<f64> {
 /// An integer constant (method, verify mode, version…), as a u32.
 pub(crate) fn uint(v: &JsValue, what: &str) -> Result<u32> {
     let n = number(v, what)?;
-    if !(0.0..=f64::from(u32::MAX)).contains(&n) {
-        return Err(Error::Range(format!("{what} out of range: {n}")));
+    f64_to_u32(n).ok_or_else(|| Error::Range(format!("{what} out of range: {n}")))
+}
+
+/// An integral `f64` within `u32`'s range, as a `u32`; `None` for anything else, so no
+/// number from JS is ever silently truncated.
+pub(crate) fn f64_to_u32(n: f64) -> Option<u32> {
+    if n.fract() != 0.0 || !(0.0..=f64::from(u32::MAX)).contains(&n) {
+        return None;
     }
-    Ok(n as u32)
+    // In range and integral, checked just above: the cast is exact.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    Some(n as u32)
 }
 
 /// An option mask: `OP_ALL | x` is negative in JS, so normalise like `x >>> 0`.
 pub(crate) fn mask(v: &JsValue, what: &str) -> Result<u32> {
     let n = number(v, what)?;
-    Ok(n.rem_euclid(4_294_967_296.0) as u32)
+    f64_to_u32(n.rem_euclid(4_294_967_296.0)).ok_or_else(|| Error::Range(format!("{what} out of range: {n}")))
 }
 
 /// A size or count, at most 2^31 − 1 (pyOpenSSL's limit for a single send).
 pub(crate) fn size(v: &JsValue, what: &str) -> Result<usize> {
     let n = number(v, what)?;
-    if !(0.0..=2_147_483_647.0).contains(&n) {
-        return Err(Error::Range(format!(
+    match f64_to_u32(n).filter(|n| *n <= MAX_BYTES) {
+        Some(n) => Ok(n as usize),
+        None => Err(Error::Range(format!(
             "{what} must be between 0 and 2**31-1, not {n}"
-        )));
+        ))),
     }
-    Ok(n as usize)
 }
 
 pub(crate) fn optional_size(v: &JsValue, what: &str) -> Result<Option<usize>> {

@@ -41,6 +41,7 @@ impl<T: Clone> Registry<T> {
             return None;
         }
         let id = Reflect::get(v, &self.property.into()).ok()?.as_f64()?;
-        self.entries.borrow().get(&(id as u32)).cloned()
+        let id = crate::wasm::convert::f64_to_u32(id)?;
+        self.entries.borrow().get(&id).cloned()
     }
 }

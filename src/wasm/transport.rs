@@ -95,8 +95,8 @@ impl Transport {
             let taken = if convert::is_absent(&returned) {
                 len
             } else {
-                match returned.as_f64() {
-                    Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= f64::from(len) => n as u32,
+                match returned.as_f64().and_then(convert::f64_to_u32) {
+                    Some(n) if n <= len => n,
                     _ => {
                         self.unsent.replace(Some(data));
                         return Err(syscall_with_cause(

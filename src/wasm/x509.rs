@@ -94,6 +94,8 @@ impl X509 {
     /// Against the JS clock, the only one wasm32 has.
     #[wasm_bindgen(js_name = hasExpired)]
     pub fn has_expired(&self) -> bool {
+        // Seconds since 1970 are far inside i64, and `as` saturates rather than wraps.
+        #[allow(clippy::cast_possible_truncation)]
         let now = (js_sys::Date::now() / 1000.0).floor() as i64;
         self.inner.has_expired(now)
     }
