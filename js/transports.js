@@ -10,6 +10,8 @@ class Pipe {
   constructor() {
     /** @type {Uint8Array[]} */
     this.chunks = [];
+    /** index of the first chunk not yet taken */
+    this.head = 0;
     /** @type {Array<() => void>} */
     this.waiters = [];
     this.ended = false;
@@ -35,17 +37,31 @@ class Pipe {
     for (const w of this.waiters.splice(0)) w();
   }
 
-  /** @param {number} max */
+  /**
+   * Reads from `head` rather than `shift()`ing, which moves every queued chunk: with a
+   * sender of one byte per call that made each call cost more than the last.
+   * @param {number} max
+   */
   take(max) {
-    const first = this.chunks[0];
-    if (first.length <= max) return /** @type {Uint8Array} */ (this.chunks.shift());
-    this.chunks[0] = first.subarray(max);
-    return first.subarray(0, max);
+    const first = this.chunks[this.head];
+    if (first.length > max) {
+      this.chunks[this.head] = first.subarray(max);
+      return first.subarray(0, max);
+    }
+    this.head++;
+    if (this.head === this.chunks.length) {
+      this.chunks = [];
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.chunks.length) {
+      this.chunks = this.chunks.slice(this.head); // amortised: each chunk moves once at most
+      this.head = 0;
+    }
+    return first;
   }
 
   /** @param {number} max @param {boolean} blocking */
   pull(max, blocking) {
-    if (this.chunks.length) return this.take(max);
+    if (this.head < this.chunks.length) return this.take(max);
     if (this.ended) return EMPTY;
     if (!blocking) return null;
     return new Promise((resolve) => this.waiters.push(() => resolve(this.pull(max, true))));
@@ -149,6 +165,11 @@ export function socketTransport(socket) {
  * peer that sends before it reads (a server's session tickets, then its reply) deadlocks.
  */
 const STREAM_HIGH_WATER = 1024 * 1024;
+/**
+ * …and at most this many writes: a WritableStream's queue of pending writes costs more per
+ * write the longer it is, so a sender of tiny chunks would otherwise slow every call.
+ */
+const STREAM_MAX_WRITES = 1024;
 
 /**
  * A transport over a pair of WHATWG streams: bytes come from `readable` (chunks must be
@@ -173,6 +194,8 @@ export function streamTransport({ readable, writable } = /** @type {any} */ ({})
   let closed = false;
   /** Bytes written whose write() has not settled: not yet taken by the other side. */
   let unsettled = 0;
+  /** How many writes have not settled. */
+  let writes = 0;
   /** @type {Array<() => void>} sends waiting for `unsettled` to drop */
   const waiters = [];
   /** @type {Promise<unknown>} the last send or close, so each goes after the ones before */
@@ -210,11 +233,15 @@ export function streamTransport({ readable, writable } = /** @type {any} */ ({})
 
   /** @param {Uint8Array} copy */
   const write = async (copy) => {
-    while (unsettled > STREAM_HIGH_WATER && !failure) await new Promise((r) => waiters.push(() => r(undefined)));
+    while ((unsettled > STREAM_HIGH_WATER || writes >= STREAM_MAX_WRITES) && !failure) {
+      await new Promise((r) => waiters.push(() => r(undefined)));
+    }
     if (failure) throw failure.error;
     unsettled += copy.length;
+    writes++;
     const settle = () => {
       unsettled -= copy.length;
+      writes--;
       for (const wake of waiters.splice(0)) wake();
     };
     writer.write(copy).then(settle, (/** @type {unknown} */ error) => {
