@@ -12,7 +12,9 @@ use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 use rustls_ssl::ssl::{Connection, Error};
-use rustls_ssl::wasm::websocket::{web_socket_transport, WebSocketTransport, HIGH_WATER};
+use rustls_ssl::wasm::websocket::{
+    web_socket_transport, WebSocketTransport, HIGH_WATER, RECV_LIMIT, RECV_PAUSE, RECV_RESUME,
+};
 
 #[path = "../src/ssl/test_support.rs"]
 mod test_support;
@@ -57,7 +59,24 @@ export class FakeSocket extends EventTarget {
   }
   sentCount() { return this.sent.length; }
   sentBytes(i) { const d = this.sent[i]; return new Uint8Array(d.buffer ?? d, d.byteOffset ?? 0, d.byteLength); }
-  close(code) { this.closedWith = code ?? null; this.readyState = 2; }
+  close(code) {
+    // A browser only lets a page send 1000 or 3000–4999.
+    if (this.strictClose && code !== undefined && code !== 1000 && (code < 3000 || code > 4999)) {
+      throw new DOMException(`close code ${code} is not allowed`, 'InvalidAccessError');
+    }
+    this.closedWith = code ?? null;
+    this.readyState = 2;
+  }
+  strict() { this.strictClose = true; }
+  /** The ws package's pause() and resume(), each call recorded. */
+  static pausable() {
+    const ws = new FakeSocket(1);
+    ws.flow = [];
+    ws.pause = () => ws.flow.push('pause');
+    ws.resume = () => ws.flow.push('resume');
+    return ws;
+  }
+  flowLog() { return (this.flow ?? []).join(','); }
   open() { this.readyState = 1; this.dispatchEvent(new Event('open')); }
   message(bytes) { this.dispatchEvent(new MessageEvent('message', { data: new Uint8Array(bytes).buffer })); }
   text(s) { this.dispatchEvent(new MessageEvent('message', { data: s })); }
@@ -79,6 +98,14 @@ extern "C" {
     type FakeSocket;
     #[wasm_bindgen(constructor)]
     fn new(ready_state: u16) -> FakeSocket;
+    #[wasm_bindgen(static_method_of = FakeSocket)]
+    fn pausable() -> FakeSocket;
+    #[wasm_bindgen(method)]
+    fn strict(this: &FakeSocket);
+    #[wasm_bindgen(method, js_name = flowLog)]
+    fn flow_log(this: &FakeSocket) -> String;
+    #[wasm_bindgen(method, getter, js_name = readyState)]
+    fn fake_ready_state(this: &FakeSocket) -> u16;
     #[wasm_bindgen(static_method_of = FakeSocket)]
     fn pair(chunk_ab: u32, chunk_ba: u32) -> js_sys::Array;
     #[wasm_bindgen(method)]
@@ -469,4 +496,118 @@ fn anything_but_a_websocket_is_a_type_error() {
         t.recv(1.into()).unwrap().is_instance_of::<Uint8Array>(),
         "already closed: EOF"
     );
+}
+
+const MESSAGE: usize = 64 * 1024;
+
+/// Byte `i` of the stream the limit tests send, so a lost or reordered byte shows.
+fn stream_byte(i: usize) -> u8 {
+    (i % 251) as u8
+}
+
+/// Sends `n` bytes of the stream from `at` in messages of at most [`MESSAGE`] bytes.
+fn push(ws: &FakeSocket, at: usize, n: usize) -> usize {
+    let mut sent = 0;
+    while sent < n {
+        let len = MESSAGE.min(n - sent);
+        let part: Vec<u8> = (at + sent..at + sent + len).map(stream_byte).collect();
+        ws.message(&part);
+        sent += len;
+    }
+    at + n
+}
+
+fn assert_limit_error(err: &JsValue) {
+    assert_eq!(prop(err, "code"), "ERR_WEBSOCKET_RECV_LIMIT", "{err:?}");
+    assert!(
+        message_of(err).contains("WebSocket receive queue over 4 MiB unread"),
+        "{err:?}"
+    );
+    assert_eq!(prop(err, "limit"), RECV_LIMIT as f64);
+}
+
+#[wasm_bindgen_test]
+async fn a_socket_that_cannot_pause_fails_once_more_than_the_limit_is_unread() {
+    let ws = FakeSocket::new(1);
+    ws.strict();
+    let t = transport(&ws);
+    let at = push(&ws, 0, RECV_LIMIT);
+    assert_eq!(t.queued(), RECV_LIMIT, "exactly the limit is still fine");
+    assert_eq!(recv(&t, 3).await.unwrap(), [0, 1, 2]);
+    push(&ws, at, 4);
+    assert_eq!(t.queued(), 0, "the queue is dropped, not kept");
+    assert_limit_error(&recv(&t, 10).await.unwrap_err());
+    assert_limit_error(&recv(&t, 10).await.unwrap_err());
+    assert_limit_error(&t.send(Uint8Array::new_with_length(1).into()).unwrap_err());
+    assert_eq!(
+        ws.fake_ready_state(),
+        2,
+        "the socket is closed (with close(): a browser refuses code 1009)"
+    );
+    assert_eq!(ws.closed_with(), JsValue::NULL);
+    ws.message(&[1]);
+    assert_eq!(t.queued(), 0, "nothing is queued after the failure");
+}
+
+#[wasm_bindgen_test]
+async fn a_waiting_recv_gets_the_limit_error_and_the_socket_closes_with_1009() {
+    let ws = FakeSocket::new(1);
+    let t = transport(&ws);
+    let waiting = t.recv(10.into()).unwrap();
+    ws.message(&vec![0u8; RECV_LIMIT + 1]);
+    assert_limit_error(&settle(waiting).await.unwrap_err());
+    assert_eq!(ws.closed_with(), 1009);
+    // The close event that follows does not replace the reason.
+    ws.close_event(1009, "");
+    assert_limit_error(&recv(&t, 10).await.unwrap_err());
+
+    // Pausing does not lift the limit: one message over it fails a pausable socket too.
+    let ws = FakeSocket::pausable();
+    let t = transport(&ws);
+    ws.message(&vec![0u8; RECV_LIMIT + 1]);
+    assert_limit_error(&recv(&t, 10).await.unwrap_err());
+}
+
+#[wasm_bindgen_test]
+async fn a_pausable_socket_is_paused_before_the_limit_and_resumed_as_the_reader_catches_up() {
+    let ws = FakeSocket::pausable();
+    let t = transport(&ws);
+    let mut at = push(&ws, 0, RECV_PAUSE - 1);
+    assert_eq!(ws.flow_log(), "", "below the mark: not paused");
+    at = push(&ws, at, 1);
+    assert_eq!(ws.flow_log(), "pause");
+    // What a paused socket had already read still arrives, up to the limit, and is kept.
+    at = push(&ws, at, RECV_LIMIT - RECV_PAUSE);
+    assert_eq!(t.queued(), RECV_LIMIT);
+    assert_eq!(ws.flow_log(), "pause", "paused once");
+    let mut read = 0;
+    while t.queued() > RECV_RESUME {
+        let part = recv(&t, 40_000).await.unwrap();
+        assert!(
+            part.iter().enumerate().all(|(i, &b)| b == stream_byte(read + i)),
+            "bytes intact and in order at {read}"
+        );
+        read += part.len();
+        let expected = if t.queued() > RECV_RESUME {
+            "pause"
+        } else {
+            "pause,resume"
+        };
+        assert_eq!(ws.flow_log(), expected, "{} queued", t.queued());
+    }
+    at = push(&ws, at, MESSAGE);
+    while read < at {
+        let part = recv(&t, 100_000).await.unwrap();
+        assert!(part.iter().enumerate().all(|(i, &b)| b == stream_byte(read + i)));
+        read += part.len();
+    }
+    assert_eq!(t.queued(), 0);
+    assert_eq!(ws.flow_log(), "pause,resume");
+
+    // Freed while paused: the socket is the caller's again, and not left paused.
+    let ws = FakeSocket::pausable();
+    let t = transport(&ws);
+    push(&ws, 0, RECV_PAUSE);
+    drop(t);
+    assert_eq!(ws.flow_log(), "pause,resume");
 }

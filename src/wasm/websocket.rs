@@ -6,6 +6,12 @@
 //! The socket is used structurally (`unchecked_ref`, never `instanceof`), so both a browser
 //! `WebSocket` and the `ws` package's work. Messages are queued as bytes: a TLS record may span
 //! messages and a message may hold several records, so `recv` reads across message boundaries.
+//!
+//! What is received waits in a queue until `recv` takes it, and that queue is capped
+//! ([`RECV_LIMIT`]): the `ws` package's socket is paused well before the cap and resumed as the
+//! reader catches up, so a fast sender only ever waits; a socket that cannot be paused (a
+//! browser's) fails the transport once the cap is passed, rather than letting the peer decide
+//! how much memory the page holds.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -30,6 +36,26 @@ pub const HIGH_WATER: u32 = 1024 * 1024;
 /// package fire an event when the buffer drains.
 pub const DRAIN_POLL_MS: i32 = 10;
 
+/// At most this many received bytes wait unread in the queue. A WebSocket has no flow control
+/// a page can use, so without a cap the tunnel's far end decides how much memory a connection
+/// that is not reading holds. 4 MiB is 256 full TLS records: far more than a reader that is
+/// merely slow ever has waiting, and little enough for a page with many connections.
+/// A single message larger than this fails the transport too; tunnels carry what they read
+/// from TCP (websockify and our own sends use messages of at most a record or two).
+pub const RECV_LIMIT: usize = 4 * 1024 * 1024;
+
+/// Where the socket can be paused (the `ws` package's `pause()`/`resume()`), it is paused once
+/// this many bytes are queued, so a fast sender meets backpressure long before the limit: the
+/// messages a paused socket still emits (what it had already read) fit in what is left.
+pub const RECV_PAUSE: usize = 1024 * 1024;
+
+/// A paused socket resumes once the reader has taken the queue down to this many bytes.
+pub const RECV_RESUME: usize = 256 * 1024;
+
+/// The close code sent when the queue overflows: "message too big" is the nearest the protocol
+/// has. Browsers only let a page send 1000 or 3000–4999, so there it falls back to `close()`.
+const OVERFLOW_CLOSE_CODE: u16 = 1009;
+
 /// Close codes that end the stream cleanly: 1000 (normal) and 1005 (no code given). Any other
 /// code is the tunnel reporting a fault, which `recv` throws once the queued bytes are read.
 const CLEAN_CLOSE_CODES: [u16; 2] = [1000, 1005];
@@ -51,10 +77,12 @@ pub fn web_socket_transport(ws: JsValue) -> JsResult<WebSocketTransport> {
             ))));
         }
     }
+    let flow = Flow::of(&ws);
     let ws: WebSocket = ws.unchecked_into();
     ws.set_binary_type(BinaryType::Arraybuffer);
     let shared = Rc::new(Shared {
         ws: ws.clone(),
+        flow,
         state: RefCell::new(State::default()),
         send_lock: AsyncLock::default(),
         sends_pending: Cell::new(0),
@@ -101,7 +129,8 @@ impl WebSocketTransport {
     /// Up to `maxBytes` queued bytes, across message boundaries. Waits (returns a promise)
     /// while nothing is queued and the socket is open or connecting. After a clean close
     /// (code 1000 or 1005, or `close()`) the queue drains, then it returns an empty array;
-    /// after an error, or a close with any other code, it drains, then throws.
+    /// after an error, or a close with any other code, it drains, then throws. Once more than
+    /// [`RECV_LIMIT`] bytes were waiting unread, the queue is gone and it throws at once.
     pub fn recv(&self, max_bytes: JsValue) -> JsResult<JsValue> {
         let max = convert::size(&max_bytes, "maxBytes").map_err(to_js)?;
         if max == 0 {
@@ -147,7 +176,7 @@ impl WebSocketTransport {
         self.shared.ws.buffered_amount()
     }
 
-    /// Received bytes that `recv` has not returned yet.
+    /// Received bytes that `recv` has not returned yet: never more than [`RECV_LIMIT`].
     #[wasm_bindgen(getter)]
     pub fn queued(&self) -> usize {
         self.shared.state.borrow().queued
@@ -165,12 +194,19 @@ impl Drop for WebSocketTransport {
     /// go before their closures do.
     fn drop(&mut self) {
         self.shared.end(Ending::Closed);
+        // The socket outlives the transport and is the caller's again: not left paused.
+        let paused = std::mem::take(&mut self.shared.state.borrow_mut().paused);
+        if paused {
+            self.shared.set_paused(false);
+        }
     }
 }
 
 /// What the listeners and the pending promises share.
 struct Shared {
     ws: WebSocket,
+    /// `None` for a socket that cannot be paused (a browser's).
+    flow: Option<Flow>,
     state: RefCell<State>,
     /// Keeps sends that had to wait in call order, each one message.
     send_lock: AsyncLock,
@@ -183,6 +219,8 @@ struct Shared {
 struct State {
     chunks: VecDeque<Uint8Array>,
     queued: usize,
+    /// This transport paused the socket and has not resumed it yet.
+    paused: bool,
     ending: Ending,
     /// Resolved on every event, so waiting calls look at the state again.
     waiters: Vec<Function>,
@@ -205,7 +243,17 @@ impl Shared {
     fn poll_recv(&self, max: usize) -> JsResult<Option<JsValue>> {
         let mut state = self.state.borrow_mut();
         if state.queued > 0 {
-            return Ok(Some(state.take(max).into()));
+            let out = state.take(max);
+            let resume = state.paused && state.queued <= RECV_RESUME;
+            if resume {
+                state.paused = false;
+            }
+            // Released first: resuming may emit events whose listeners borrow the state.
+            drop(state);
+            if resume {
+                self.set_paused(false);
+            }
+            return Ok(Some(out.into()));
         }
         match &state.ending {
             Ending::Open => Ok(None),
@@ -336,12 +384,56 @@ impl Shared {
             );
             return self.end(Ending::Failed(error("ERR_WEBSOCKET_NOT_BINARY", &message)));
         };
-        if bytes.length() > 0 {
+        let len = bytes.length() as usize;
+        if len > 0 {
             let mut state = self.state.borrow_mut();
-            state.queued += bytes.length() as usize;
+            let queued = state.queued.saturating_add(len);
+            if queued > RECV_LIMIT {
+                drop(state);
+                return self.overflow();
+            }
+            state.queued = queued;
             state.chunks.push_back(bytes);
+            let pause = self.flow.is_some() && !state.paused && queued >= RECV_PAUSE;
+            if pause {
+                state.paused = true;
+            }
+            drop(state);
+            if pause {
+                self.set_paused(true);
+            }
         }
         self.wake();
+    }
+
+    /// More arrived than [`RECV_LIMIT`] allows: the queue is dropped (the stream has a hole
+    /// now, so none of it is worth reading), the socket closed, and every `recv` throws.
+    fn overflow(&self) {
+        {
+            let mut state = self.state.borrow_mut();
+            state.chunks.clear();
+            state.queued = 0;
+        }
+        let message = format!(
+            "WebSocket receive queue over {} MiB unread: the peer sent more than the \
+             connection read (webSocketTransport's limit)",
+            RECV_LIMIT / (1024 * 1024)
+        );
+        let err = error("ERR_WEBSOCKET_RECV_LIMIT", &message);
+        let _ = Reflect::set(&err, &"limit".into(), &(RECV_LIMIT as f64).into());
+        self.end(Ending::Failed(err));
+        if self.ws.close_with_code(OVERFLOW_CLOSE_CODE).is_err() {
+            let _ = self.ws.close();
+        }
+    }
+
+    /// Pauses or resumes the socket; does nothing for one that cannot be paused. A socket
+    /// that throws here has closed, which its own events report.
+    fn set_paused(&self, paused: bool) {
+        if let Some(flow) = &self.flow {
+            let f = if paused { &flow.pause } else { &flow.resume };
+            let _ = f.call0(&self.ws);
+        }
     }
 
     fn on_close(&self, event: &JsValue) {
@@ -397,7 +489,7 @@ impl State {
                 } else if let Some(front) = self.chunks.front_mut() {
                     *front = front.subarray(max as u32, len as u32);
                 }
-                self.queued -= max;
+                self.queued = self.queued.saturating_sub(max);
                 return out;
             }
         }
@@ -416,8 +508,29 @@ impl State {
             }
             at += n;
         }
-        self.queued -= at;
+        self.queued = self.queued.saturating_sub(at);
         out.subarray(0, at as u32)
+    }
+}
+
+/// The `ws` package's `pause()` and `resume()`: they stop and restart reading from the TCP
+/// socket, which is backpressure all the way to the sender. A browser `WebSocket` has neither.
+struct Flow {
+    pause: Function,
+    resume: Function,
+}
+
+impl Flow {
+    fn of(ws: &JsValue) -> Option<Self> {
+        let method = |name: &str| {
+            Reflect::get(ws, &name.into())
+                .ok()
+                .and_then(|f| f.dyn_into::<Function>().ok())
+        };
+        Some(Self {
+            pause: method("pause")?,
+            resume: method("resume")?,
+        })
     }
 }
 
