@@ -17,7 +17,8 @@
 // Compare rows of one run with each other: the machine is shared and noisy, so "end/start"
 // (median of the last four rows over that of rows 2–5) is the number to read, not the µs.
 // Bounded: each case stops at BENCH_CALL_SECONDS (default 20) wherever it got ("-" after).
-// BENCH_CALL_KIB sets the transfer (default 256), BENCH_CALL_CASE picks cases by name.
+// BENCH_CALL_KIB sets the transfer (default 256), BENCH_CALL_CASE picks cases by
+// name (comma-separated, as in the table's header).
 // `npm run bench:calls`; never part of `npm test`.
 import { readFileSync } from 'node:fs';
 import { Context, Connection, memoryPair, streamTransport, TLS_CLIENT_METHOD, TLS_SERVER_METHOD } from 'rustls-ssl';
@@ -225,7 +226,7 @@ const CASES = [
   { name: '100 B / 100 B, ×16', send: 100, recv: 100, scale: 16 },
   { name: 'memoryPair 1 B / 1 B', send: 1, recv: 1, pair: memoryPair },
   { name: 'stream 1 B / 1 B', send: 1, recv: 1, pair: streamPair }
-].filter((c) => !process.env.BENCH_CALL_CASE || c.name.includes(process.env.BENCH_CALL_CASE));
+].filter((c) => !process.env.BENCH_CALL_CASE || process.env.BENCH_CALL_CASE.split(',').includes(c.name));
 
 const results = [];
 for (const c of CASES) results.push(await run(c));
