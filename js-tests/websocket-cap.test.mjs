@@ -61,11 +61,12 @@ async function startServer(t, onConnection) {
 }
 
 /**
- * Sends `total` random bytes in 64 KiB messages as fast as the socket takes them (its own
- * buffer kept under 1 MiB, so what piles up is the client's doing), hashing what went out,
- * then closes with 1000. Stops early if the socket stops being open.
+ * Sends `total` random bytes in messages of `size()` bytes (64 KiB unless given) as fast as
+ * the socket takes them (its own buffer kept under 1 MiB, so what piles up is the client's
+ * doing), hashing what went out, then closes with 1000. Stops early if the socket stops being
+ * open.
  */
-function pushRandom(ws, total) {
+function pushRandom(ws, total, size = () => 64 * KiB) {
   const progress = { sent: 0, done: false, hash: createHash('sha256'), digest: null };
   (async () => {
     while (progress.sent < total && ws.readyState === WebSocket.OPEN) {
@@ -73,7 +74,7 @@ function pushRandom(ws, total) {
         await sleep(2);
         continue;
       }
-      const chunk = randomBytes(Math.min(64 * KiB, total - progress.sent));
+      const chunk = randomBytes(Math.min(size(), total - progress.sent));
       progress.hash.update(chunk);
       ws.send(chunk);
       progress.sent += chunk.length;
@@ -183,6 +184,37 @@ describe('webSocketTransport: the ws package socket is paused, never overrun', (
     assert.equal(hash.digest('hex'), progress.digest, 'byte for byte, in order');
     assert.ok(seen.max <= LIMIT, `never more than 4 MiB queued (at most ${seen.max})`);
     assert.equal(ws.isPaused, false, 'resumed as the reader caught up');
+  });
+
+  test('24 MiB in messages of 1 to 600 bytes (hundreds per TCP read) at a client that is not reading: paused, not failed', T, async (t) => {
+    const TOTAL = 24 * MiB;
+    let progress;
+    let messages = 0;
+    const url = await startServer(t, (ws) => {
+      progress = pushRandom(ws, TOTAL, () => {
+        messages++;
+        return 1 + Math.floor(Math.random() * 600);
+      });
+    });
+    const ws = client(t, url);
+    const transport = webSocketTransport(ws);
+    const seen = watchQueue(ws, transport);
+    await once(ws, 'open');
+    await steady(() => progress?.sent ?? 0);
+    assert.equal(ws.isPaused, true, 'the socket was paused');
+    assert.ok(seen.max <= LIMIT, `never more than 4 MiB queued (at most ${seen.max})`);
+    assert.ok(progress.sent < TOTAL, `the sender waited (${progress.sent} of ${TOTAL} bytes sent)`);
+    const hash = createHash('sha256');
+    let got = 0;
+    for (;;) {
+      const chunk = await transport.recv(100 * KiB);
+      if (chunk.length === 0) break;
+      hash.update(chunk);
+      got += chunk.length;
+    }
+    assert.equal(got, TOTAL, 'every byte arrived');
+    assert.equal(hash.digest('hex'), progress.digest, 'byte for byte, in order');
+    t.diagnostic(`${messages} messages; at most ${seen.max} bytes queued`);
   });
 
   test('one message larger than the limit fails even a pausable socket, waking a waiting recv', T, async (t) => {

@@ -13,7 +13,8 @@ use wasm_bindgen_test::*;
 
 use rustls_ssl::ssl::{Connection, Error};
 use rustls_ssl::wasm::websocket::{
-    web_socket_transport, WebSocketTransport, HIGH_WATER, RECV_LIMIT, RECV_PAUSE, RECV_RESUME,
+    web_socket_transport, WebSocketTransport, COALESCE_BUFFER, HIGH_WATER, MESSAGE_OVERHEAD, RECV_LIMIT,
+    RECV_PAUSE, RECV_RESUME, SMALL_MESSAGE,
 };
 
 #[path = "../src/ssl/test_support.rs"]
@@ -499,22 +500,33 @@ fn anything_but_a_websocket_is_a_type_error() {
 }
 
 const MESSAGE: usize = 64 * 1024;
+/// What a [`MESSAGE`]-byte message counts against the limit.
+const MESSAGE_CHARGE: usize = MESSAGE + MESSAGE_OVERHEAD;
 
 /// Byte `i` of the stream the limit tests send, so a lost or reordered byte shows.
 fn stream_byte(i: usize) -> u8 {
     (i % 251) as u8
 }
 
-/// Sends `n` bytes of the stream from `at` in messages of at most [`MESSAGE`] bytes.
-fn push(ws: &FakeSocket, at: usize, n: usize) -> usize {
-    let mut sent = 0;
-    while sent < n {
-        let len = MESSAGE.min(n - sent);
-        let part: Vec<u8> = (at + sent..at + sent + len).map(stream_byte).collect();
-        ws.message(&part);
-        sent += len;
+/// Sends the stream's bytes `at..at + len` as one message; returns where the stream is now.
+fn send_part(ws: &FakeSocket, at: usize, len: usize) -> usize {
+    let part: Vec<u8> = (at..at + len).map(stream_byte).collect();
+    ws.message(&part);
+    at + len
+}
+
+/// Reads `n` bytes in `recv(max)` calls and checks they are the stream's from `at`.
+async fn read_part(t: &WebSocketTransport, at: usize, n: usize, max: u32) -> usize {
+    let mut read = at;
+    while read < at + n {
+        let part = recv(t, max.min((at + n - read) as u32)).await.unwrap();
+        assert!(
+            part.iter().enumerate().all(|(i, &b)| b == stream_byte(read + i)),
+            "bytes intact and in order at {read}"
+        );
+        read += part.len();
     }
-    at + n
+    read
 }
 
 fn assert_limit_error(err: &JsValue) {
@@ -531,10 +543,18 @@ async fn a_socket_that_cannot_pause_fails_once_more_than_the_limit_is_unread() {
     let ws = FakeSocket::new(1);
     ws.strict();
     let t = transport(&ws);
-    let at = push(&ws, 0, RECV_LIMIT);
-    assert_eq!(t.queued(), RECV_LIMIT, "exactly the limit is still fine");
-    assert_eq!(recv(&t, 3).await.unwrap(), [0, 1, 2]);
-    push(&ws, at, 4);
+    // Messages that make the queue hold exactly the limit.
+    let full = RECV_LIMIT / MESSAGE_CHARGE;
+    let mut at = 0;
+    for _ in 0..full {
+        at = send_part(&ws, at, MESSAGE);
+    }
+    at = send_part(&ws, at, RECV_LIMIT - full * MESSAGE_CHARGE - MESSAGE_OVERHEAD);
+    assert_eq!(t.queued(), at, "exactly the limit is still fine");
+    assert!(at <= RECV_LIMIT);
+    // Reading part of a message frees nothing: its buffer is still held.
+    read_part(&t, 0, 3, 100).await;
+    send_part(&ws, at, 1);
     assert_eq!(t.queued(), 0, "the queue is dropped, not kept");
     assert_limit_error(&recv(&t, 10).await.unwrap_err());
     assert_limit_error(&recv(&t, 10).await.unwrap_err());
@@ -572,42 +592,119 @@ async fn a_waiting_recv_gets_the_limit_error_and_the_socket_closes_with_1009() {
 async fn a_pausable_socket_is_paused_before_the_limit_and_resumed_as_the_reader_catches_up() {
     let ws = FakeSocket::pausable();
     let t = transport(&ws);
-    let mut at = push(&ws, 0, RECV_PAUSE - 1);
+    let mut at = 0;
+    let mut messages = 0;
+    while (messages + 1) * MESSAGE_CHARGE < RECV_PAUSE {
+        at = send_part(&ws, at, MESSAGE);
+        messages += 1;
+    }
     assert_eq!(ws.flow_log(), "", "below the mark: not paused");
-    at = push(&ws, at, 1);
+    at = send_part(&ws, at, MESSAGE);
+    messages += 1;
     assert_eq!(ws.flow_log(), "pause");
     // What a paused socket had already read still arrives, up to the limit, and is kept.
-    at = push(&ws, at, RECV_LIMIT - RECV_PAUSE);
-    assert_eq!(t.queued(), RECV_LIMIT);
+    while (messages + 1) * MESSAGE_CHARGE <= RECV_LIMIT {
+        at = send_part(&ws, at, MESSAGE);
+        messages += 1;
+    }
+    assert_eq!(t.queued(), at);
     assert_eq!(ws.flow_log(), "pause", "paused once");
+    // Resumed once what is left holds at most RECV_RESUME: a message counts until read whole.
     let mut read = 0;
-    while t.queued() > RECV_RESUME {
-        let part = recv(&t, 40_000).await.unwrap();
-        assert!(
-            part.iter().enumerate().all(|(i, &b)| b == stream_byte(read + i)),
-            "bytes intact and in order at {read}"
-        );
-        read += part.len();
-        let expected = if t.queued() > RECV_RESUME {
+    while read < at {
+        read = read_part(&t, read, 40_000.min(at - read), 40_000).await;
+        let left = messages - read / MESSAGE;
+        let expected = if left * MESSAGE_CHARGE > RECV_RESUME {
             "pause"
         } else {
             "pause,resume"
         };
-        assert_eq!(ws.flow_log(), expected, "{} queued", t.queued());
-    }
-    at = push(&ws, at, MESSAGE);
-    while read < at {
-        let part = recv(&t, 100_000).await.unwrap();
-        assert!(part.iter().enumerate().all(|(i, &b)| b == stream_byte(read + i)));
-        read += part.len();
+        assert_eq!(ws.flow_log(), expected, "{left} messages left");
     }
     assert_eq!(t.queued(), 0);
-    assert_eq!(ws.flow_log(), "pause,resume");
 
     // Freed while paused: the socket is the caller's again, and not left paused.
     let ws = FakeSocket::pausable();
     let t = transport(&ws);
-    push(&ws, 0, RECV_PAUSE);
+    for i in 0..RECV_PAUSE / MESSAGE {
+        send_part(&ws, i * MESSAGE, MESSAGE);
+    }
+    assert_eq!(ws.flow_log(), "pause");
     drop(t);
     assert_eq!(ws.flow_log(), "pause,resume");
+}
+
+/// A xorshift generator, so a failing sequence can be replayed.
+fn next(seed: &mut u32) -> u32 {
+    *seed ^= *seed << 13;
+    *seed ^= *seed >> 17;
+    *seed ^= *seed << 5;
+    *seed
+}
+
+#[wasm_bindgen_test]
+async fn small_messages_are_copied_together_and_read_back_intact() {
+    // Sizes around the small-message bound and the shared buffer's size, in any order, read
+    // in any sizes while more arrive: every byte comes back once, in order.
+    let sizes = [1, 2, 3, 100, 511, 512, 513, 4095, 4096, 4097, 9000];
+    let mut seed = 0x5eed_u32;
+    let ws = FakeSocket::new(1);
+    let t = transport(&ws);
+    let (mut at, mut read) = (0, 0);
+    for _ in 0..3000 {
+        let len = sizes[next(&mut seed) as usize % sizes.len()];
+        at = send_part(&ws, at, len);
+        if next(&mut seed) % 3 == 0 {
+            let max = 1 + next(&mut seed) % 6000;
+            read = read_part(&t, read, (max as usize).min(at - read), max).await;
+        }
+        assert_eq!(t.queued(), at - read);
+    }
+    read_part(&t, read, at - read, 7).await;
+    assert_eq!(t.queued(), 0);
+
+    // A hundred thousand one-byte messages hold their bytes, not a hundred thousand objects
+    // (charged one by one they would be 25 MiB, far over the limit): no failure.
+    let ws = FakeSocket::new(1);
+    let t = transport(&ws);
+    for i in 0..100_000 {
+        send_part(&ws, i, 1);
+    }
+    assert_eq!(t.queued(), 100_000);
+    read_part(&t, 0, 100_000, 65536).await;
+}
+
+#[wasm_bindgen_test]
+async fn alternating_small_and_large_messages_count_what_they_keep() {
+    // Each one-byte message after a larger one starts a new 4 KiB buffer, counted in full until
+    // the next larger message ends it and its byte is copied out: what stays counted is what
+    // is kept, so the transport fails once that reaches the limit, not after 4 MiB of buffers.
+    let ws = FakeSocket::new(1);
+    let t = transport(&ws);
+    let pair = 1 + MESSAGE_OVERHEAD + SMALL_MESSAGE + MESSAGE_OVERHEAD;
+    let mut at = 0;
+    let mut pairs = 0;
+    while ws.fake_ready_state() == 1 {
+        at = send_part(&ws, at, 1);
+        at = send_part(&ws, at, SMALL_MESSAGE);
+        pairs += 1;
+        assert!(pairs <= RECV_LIMIT / pair + 1, "still open after {pairs} pairs");
+    }
+    let room = COALESCE_BUFFER as usize + MESSAGE_OVERHEAD;
+    assert!(
+        pairs * pair + room > RECV_LIMIT,
+        "failed at {pairs} pairs, with room to spare"
+    );
+    assert_limit_error(&recv(&t, 10).await.unwrap_err());
+
+    // Read back before the limit, the copied-out bytes are the right ones.
+    let ws = FakeSocket::new(1);
+    let t = transport(&ws);
+    let mut at = 0;
+    for _ in 0..100 {
+        at = send_part(&ws, at, 1);
+        at = send_part(&ws, at, 3);
+        at = send_part(&ws, at, SMALL_MESSAGE + 1);
+    }
+    read_part(&t, 0, at, 1000).await;
 }

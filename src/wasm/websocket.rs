@@ -42,14 +42,33 @@ pub const DRAIN_POLL_MS: i32 = 10;
 /// merely slow ever has waiting, and little enough for a page with many connections.
 /// A single message larger than this fails the transport too; tunnels carry what they read
 /// from TCP (websockify and our own sends use messages of at most a record or two).
+/// What counts against it is each queued message's bytes (or, for small ones, the buffer
+/// they were copied into) plus [`MESSAGE_OVERHEAD`], until it is read to its end.
 pub const RECV_LIMIT: usize = 4 * 1024 * 1024;
 
+/// What holding one message costs beyond its bytes (its `ArrayBuffer`, the view on it and its
+/// slot in the queue, a few hundred bytes in V8), counted against [`RECV_LIMIT`]: otherwise
+/// a peer sending one-byte messages would hold a few hundred times the cap in objects.
+pub const MESSAGE_OVERHEAD: usize = 256;
+
+/// Messages shorter than this are copied into a shared buffer of [`COALESCE_BUFFER`] bytes
+/// rather than queued one by one, so many tiny messages (which a paused `ws` socket still
+/// emits from what it had read: one TCP read can hold twenty thousand) cost their bytes, not
+/// [`MESSAGE_OVERHEAD`] each, and a slow reader of a chatty peer is paused, not failed.
+pub const SMALL_MESSAGE: usize = 512;
+
+/// The size of the buffers small messages are copied into; each counts in full, with
+/// [`MESSAGE_OVERHEAD`], until a larger message ends it and its bytes are copied out.
+pub const COALESCE_BUFFER: u32 = 4096;
+
 /// Where the socket can be paused (the `ws` package's `pause()`/`resume()`), it is paused once
-/// this many bytes are queued, so a fast sender meets backpressure long before the limit: the
-/// messages a paused socket still emits (what it had already read) fit in what is left.
+/// the queue holds this much (counted as for [`RECV_LIMIT`]), so a fast sender meets
+/// backpressure long before the limit: the messages a paused socket still emits (what it had
+/// already read, up to one TCP read) fit in what is left.
 pub const RECV_PAUSE: usize = 1024 * 1024;
 
-/// A paused socket resumes once the reader has taken the queue down to this many bytes.
+/// A paused socket resumes once the reader has taken what the queue holds (counted as for
+/// [`RECV_LIMIT`]) down to this.
 pub const RECV_RESUME: usize = 256 * 1024;
 
 /// The close code sent when the queue overflows: "message too big" is the nearest the protocol
@@ -176,7 +195,8 @@ impl WebSocketTransport {
         self.shared.ws.buffered_amount()
     }
 
-    /// Received bytes that `recv` has not returned yet: never more than [`RECV_LIMIT`].
+    /// Received bytes that `recv` has not returned yet: never more than [`RECV_LIMIT`], and
+    /// less when what holds them counts more (see [`MESSAGE_OVERHEAD`]).
     #[wasm_bindgen(getter)]
     pub fn queued(&self) -> usize {
         self.shared.state.borrow().queued
@@ -217,13 +237,31 @@ struct Shared {
 
 #[derive(Default)]
 struct State {
-    chunks: VecDeque<Uint8Array>,
+    chunks: VecDeque<Chunk>,
+    /// Bytes in `chunks` not yet read.
     queued: usize,
+    /// What `chunks` holds as counted against [`RECV_LIMIT`]: each chunk's charge.
+    held: usize,
+    /// The buffer small messages are being copied into; the last chunk is a view on it.
+    open: Option<OpenBuffer>,
     /// This transport paused the socket and has not resumed it yet.
     paused: bool,
     ending: Ending,
     /// Resolved on every event, so waiting calls look at the state again.
     waiters: Vec<Function>,
+}
+
+/// A queued message (or run of small ones), from its first unread byte.
+struct Chunk {
+    bytes: Uint8Array,
+    /// What it counts against [`RECV_LIMIT`] until it is read to its end.
+    charge: usize,
+}
+
+struct OpenBuffer {
+    buffer: Uint8Array,
+    /// Bytes of `buffer` in use.
+    end: u32,
 }
 
 #[derive(Clone, Default)]
@@ -244,7 +282,7 @@ impl Shared {
         let mut state = self.state.borrow_mut();
         if state.queued > 0 {
             let out = state.take(max);
-            let resume = state.paused && state.queued <= RECV_RESUME;
+            let resume = state.paused && state.held <= RECV_RESUME;
             if resume {
                 state.paused = false;
             }
@@ -384,17 +422,13 @@ impl Shared {
             );
             return self.end(Ending::Failed(error("ERR_WEBSOCKET_NOT_BINARY", &message)));
         };
-        let len = bytes.length() as usize;
-        if len > 0 {
+        if bytes.length() > 0 {
             let mut state = self.state.borrow_mut();
-            let queued = state.queued.saturating_add(len);
-            if queued > RECV_LIMIT {
+            if !state.push(bytes) {
                 drop(state);
                 return self.overflow();
             }
-            state.queued = queued;
-            state.chunks.push_back(bytes);
-            let pause = self.flow.is_some() && !state.paused && queued >= RECV_PAUSE;
+            let pause = self.flow.is_some() && !state.paused && state.held >= RECV_PAUSE;
             if pause {
                 state.paused = true;
             }
@@ -413,6 +447,8 @@ impl Shared {
             let mut state = self.state.borrow_mut();
             state.chunks.clear();
             state.queued = 0;
+            state.held = 0;
+            state.open = None;
         }
         let message = format!(
             "WebSocket receive queue over {} MiB unread: the peer sent more than the \
@@ -478,16 +514,88 @@ impl Shared {
 }
 
 impl State {
+    /// Queues a message (not empty); `false`, queueing nothing, if that would take what the
+    /// queue holds over [`RECV_LIMIT`].
+    fn push(&mut self, bytes: Uint8Array) -> bool {
+        let len = bytes.length();
+        let small = (len as usize) < SMALL_MESSAGE;
+        if small && self.append(&bytes) {
+            return true;
+        }
+        if !small {
+            self.seal();
+        }
+        let (charge, chunk, open) = if small {
+            let buffer = Uint8Array::new_with_length(COALESCE_BUFFER);
+            buffer.set(&bytes, 0);
+            let chunk = buffer.subarray(0, len);
+            let open = OpenBuffer { buffer, end: len };
+            (COALESCE_BUFFER as usize, chunk, Some(open))
+        } else {
+            (len as usize, bytes, None)
+        };
+        let charge = charge.saturating_add(MESSAGE_OVERHEAD);
+        let held = self.held.saturating_add(charge);
+        if held > RECV_LIMIT {
+            return false;
+        }
+        self.held = held;
+        self.queued = self.queued.saturating_add(len as usize);
+        self.chunks.push_back(Chunk { bytes: chunk, charge });
+        self.open = open;
+        true
+    }
+
+    /// Copies a small message into the open buffer, if it has room; its charge already counts.
+    fn append(&mut self, bytes: &Uint8Array) -> bool {
+        let (Some(open), Some(last)) = (self.open.as_mut(), self.chunks.back_mut()) else {
+            return false;
+        };
+        let len = bytes.length();
+        let Some(end) = open.end.checked_add(len).filter(|&e| e <= open.buffer.length()) else {
+            return false;
+        };
+        open.buffer.set(bytes, open.end);
+        open.end = end;
+        // The last chunk is a view on the open buffer from its first unread byte.
+        last.bytes = open.buffer.subarray(last.bytes.byte_offset(), end);
+        self.queued = self.queued.saturating_add(len as usize);
+        true
+    }
+
+    /// Ends the open buffer: its unread bytes are copied out, so the buffer's unused room is
+    /// not held (nor counted) for as long as they wait.
+    fn seal(&mut self) {
+        let (Some(_), Some(last)) = (self.open.take(), self.chunks.back_mut()) else {
+            return;
+        };
+        last.bytes = last.bytes.slice(0, last.bytes.length());
+        let charge = (last.bytes.length() as usize).saturating_add(MESSAGE_OVERHEAD);
+        self.held = self.held.saturating_sub(last.charge).saturating_add(charge);
+        last.charge = charge;
+    }
+
+    /// Drops the front chunk, read to its end, and what it counted.
+    fn pop_front(&mut self) -> Option<Chunk> {
+        let chunk = self.chunks.pop_front()?;
+        self.held = self.held.saturating_sub(chunk.charge);
+        if self.chunks.is_empty() {
+            // The open buffer's view was the last chunk: appending would go nowhere.
+            self.open = None;
+        }
+        Some(chunk)
+    }
+
     /// Up to `max` bytes from the front of the queue, which must not be empty.
     fn take(&mut self, max: usize) -> Uint8Array {
-        if let Some(first) = self.chunks.front() {
-            let len = first.length() as usize;
+        if let Some(first) = self.chunks.front_mut() {
+            let len = first.bytes.length() as usize;
             if len >= max {
-                let out = first.subarray(0, max as u32);
+                let out = first.bytes.subarray(0, max as u32);
                 if len == max {
-                    self.chunks.pop_front();
-                } else if let Some(front) = self.chunks.front_mut() {
-                    *front = front.subarray(max as u32, len as u32);
+                    self.pop_front();
+                } else {
+                    first.bytes = first.bytes.subarray(max as u32, len as u32);
                 }
                 self.queued = self.queued.saturating_sub(max);
                 return out;
@@ -497,14 +605,16 @@ impl State {
         let out = Uint8Array::new_with_length(total as u32);
         let mut at = 0;
         while at < total {
-            let Some(chunk) = self.chunks.pop_front() else {
+            let Some(first) = self.chunks.front_mut() else {
                 break;
             };
-            let len = chunk.length() as usize;
+            let len = first.bytes.length() as usize;
             let n = len.min(total - at);
-            out.set(&chunk.subarray(0, n as u32), at as u32);
+            out.set(&first.bytes.subarray(0, n as u32), at as u32);
             if n < len {
-                self.chunks.push_front(chunk.subarray(n as u32, len as u32));
+                first.bytes = first.bytes.subarray(n as u32, len as u32);
+            } else {
+                self.pop_front();
             }
             at += n;
         }
