@@ -12,7 +12,10 @@ use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 
 use rustls_ssl::ssl::{Connection, Error};
-use rustls_ssl::wasm::websocket::{web_socket_transport, WebSocketTransport, HIGH_WATER};
+use rustls_ssl::wasm::websocket::{
+    web_socket_transport, WebSocketTransport, COALESCE_BUFFER, HIGH_WATER, MESSAGE_OVERHEAD, RECV_LIMIT,
+    RECV_PAUSE, RECV_RESUME, SMALL_MESSAGE,
+};
 
 #[path = "../src/ssl/test_support.rs"]
 mod test_support;
@@ -57,7 +60,24 @@ export class FakeSocket extends EventTarget {
   }
   sentCount() { return this.sent.length; }
   sentBytes(i) { const d = this.sent[i]; return new Uint8Array(d.buffer ?? d, d.byteOffset ?? 0, d.byteLength); }
-  close(code) { this.closedWith = code ?? null; this.readyState = 2; }
+  close(code) {
+    // A browser only lets a page send 1000 or 3000–4999.
+    if (this.strictClose && code !== undefined && code !== 1000 && (code < 3000 || code > 4999)) {
+      throw new DOMException(`close code ${code} is not allowed`, 'InvalidAccessError');
+    }
+    this.closedWith = code ?? null;
+    this.readyState = 2;
+  }
+  strict() { this.strictClose = true; }
+  /** The ws package's pause() and resume(), each call recorded. */
+  static pausable() {
+    const ws = new FakeSocket(1);
+    ws.flow = [];
+    ws.pause = () => ws.flow.push('pause');
+    ws.resume = () => ws.flow.push('resume');
+    return ws;
+  }
+  flowLog() { return (this.flow ?? []).join(','); }
   open() { this.readyState = 1; this.dispatchEvent(new Event('open')); }
   message(bytes) { this.dispatchEvent(new MessageEvent('message', { data: new Uint8Array(bytes).buffer })); }
   text(s) { this.dispatchEvent(new MessageEvent('message', { data: s })); }
@@ -79,6 +99,14 @@ extern "C" {
     type FakeSocket;
     #[wasm_bindgen(constructor)]
     fn new(ready_state: u16) -> FakeSocket;
+    #[wasm_bindgen(static_method_of = FakeSocket)]
+    fn pausable() -> FakeSocket;
+    #[wasm_bindgen(method)]
+    fn strict(this: &FakeSocket);
+    #[wasm_bindgen(method, js_name = flowLog)]
+    fn flow_log(this: &FakeSocket) -> String;
+    #[wasm_bindgen(method, getter, js_name = readyState)]
+    fn fake_ready_state(this: &FakeSocket) -> u16;
     #[wasm_bindgen(static_method_of = FakeSocket)]
     fn pair(chunk_ab: u32, chunk_ba: u32) -> js_sys::Array;
     #[wasm_bindgen(method)]
@@ -469,4 +497,214 @@ fn anything_but_a_websocket_is_a_type_error() {
         t.recv(1.into()).unwrap().is_instance_of::<Uint8Array>(),
         "already closed: EOF"
     );
+}
+
+const MESSAGE: usize = 64 * 1024;
+/// What a [`MESSAGE`]-byte message counts against the limit.
+const MESSAGE_CHARGE: usize = MESSAGE + MESSAGE_OVERHEAD;
+
+/// Byte `i` of the stream the limit tests send, so a lost or reordered byte shows.
+fn stream_byte(i: usize) -> u8 {
+    (i % 251) as u8
+}
+
+/// Sends the stream's bytes `at..at + len` as one message; returns where the stream is now.
+fn send_part(ws: &FakeSocket, at: usize, len: usize) -> usize {
+    let part: Vec<u8> = (at..at + len).map(stream_byte).collect();
+    ws.message(&part);
+    at + len
+}
+
+/// Reads `n` bytes in `recv(max)` calls and checks they are the stream's from `at`.
+async fn read_part(t: &WebSocketTransport, at: usize, n: usize, max: u32) -> usize {
+    let mut read = at;
+    while read < at + n {
+        let part = recv(t, max.min((at + n - read) as u32)).await.unwrap();
+        assert!(
+            part.iter().enumerate().all(|(i, &b)| b == stream_byte(read + i)),
+            "bytes intact and in order at {read}"
+        );
+        read += part.len();
+    }
+    read
+}
+
+fn assert_limit_error(err: &JsValue) {
+    assert_eq!(prop(err, "code"), "ERR_WEBSOCKET_RECV_LIMIT", "{err:?}");
+    assert!(
+        message_of(err).contains("WebSocket receive queue over 4 MiB unread"),
+        "{err:?}"
+    );
+    assert_eq!(prop(err, "limit"), RECV_LIMIT as f64);
+}
+
+#[wasm_bindgen_test]
+async fn a_socket_that_cannot_pause_fails_once_more_than_the_limit_is_unread() {
+    let ws = FakeSocket::new(1);
+    ws.strict();
+    let t = transport(&ws);
+    // Messages that make the queue hold exactly the limit.
+    let full = RECV_LIMIT / MESSAGE_CHARGE;
+    let mut at = 0;
+    for _ in 0..full {
+        at = send_part(&ws, at, MESSAGE);
+    }
+    at = send_part(&ws, at, RECV_LIMIT - full * MESSAGE_CHARGE - MESSAGE_OVERHEAD);
+    assert_eq!(t.queued(), at, "exactly the limit is still fine");
+    assert!(at <= RECV_LIMIT);
+    // Reading part of a message frees nothing: its buffer is still held.
+    read_part(&t, 0, 3, 100).await;
+    send_part(&ws, at, 1);
+    assert_eq!(t.queued(), 0, "the queue is dropped, not kept");
+    assert_limit_error(&recv(&t, 10).await.unwrap_err());
+    assert_limit_error(&recv(&t, 10).await.unwrap_err());
+    assert_limit_error(&t.send(Uint8Array::new_with_length(1).into()).unwrap_err());
+    assert_eq!(
+        ws.fake_ready_state(),
+        2,
+        "the socket is closed (with close(): a browser refuses code 1009)"
+    );
+    assert_eq!(ws.closed_with(), JsValue::NULL);
+    ws.message(&[1]);
+    assert_eq!(t.queued(), 0, "nothing is queued after the failure");
+}
+
+#[wasm_bindgen_test]
+async fn a_waiting_recv_gets_the_limit_error_and_the_socket_closes_with_1009() {
+    let ws = FakeSocket::new(1);
+    let t = transport(&ws);
+    let waiting = t.recv(10.into()).unwrap();
+    ws.message(&vec![0u8; RECV_LIMIT + 1]);
+    assert_limit_error(&settle(waiting).await.unwrap_err());
+    assert_eq!(ws.closed_with(), 1009);
+    // The close event that follows does not replace the reason.
+    ws.close_event(1009, "");
+    assert_limit_error(&recv(&t, 10).await.unwrap_err());
+
+    // Pausing does not lift the limit: one message over it fails a pausable socket too.
+    let ws = FakeSocket::pausable();
+    let t = transport(&ws);
+    ws.message(&vec![0u8; RECV_LIMIT + 1]);
+    assert_limit_error(&recv(&t, 10).await.unwrap_err());
+}
+
+#[wasm_bindgen_test]
+async fn a_pausable_socket_is_paused_before_the_limit_and_resumed_as_the_reader_catches_up() {
+    let ws = FakeSocket::pausable();
+    let t = transport(&ws);
+    let mut at = 0;
+    let mut messages = 0;
+    while (messages + 1) * MESSAGE_CHARGE < RECV_PAUSE {
+        at = send_part(&ws, at, MESSAGE);
+        messages += 1;
+    }
+    assert_eq!(ws.flow_log(), "", "below the mark: not paused");
+    at = send_part(&ws, at, MESSAGE);
+    messages += 1;
+    assert_eq!(ws.flow_log(), "pause");
+    // What a paused socket had already read still arrives, up to the limit, and is kept.
+    while (messages + 1) * MESSAGE_CHARGE <= RECV_LIMIT {
+        at = send_part(&ws, at, MESSAGE);
+        messages += 1;
+    }
+    assert_eq!(t.queued(), at);
+    assert_eq!(ws.flow_log(), "pause", "paused once");
+    // Resumed once what is left holds at most RECV_RESUME: a message counts until read whole.
+    let mut read = 0;
+    while read < at {
+        read = read_part(&t, read, 40_000.min(at - read), 40_000).await;
+        let left = messages - read / MESSAGE;
+        let expected = if left * MESSAGE_CHARGE > RECV_RESUME {
+            "pause"
+        } else {
+            "pause,resume"
+        };
+        assert_eq!(ws.flow_log(), expected, "{left} messages left");
+    }
+    assert_eq!(t.queued(), 0);
+
+    // Freed while paused: the socket is the caller's again, and not left paused.
+    let ws = FakeSocket::pausable();
+    let t = transport(&ws);
+    for i in 0..RECV_PAUSE / MESSAGE {
+        send_part(&ws, i * MESSAGE, MESSAGE);
+    }
+    assert_eq!(ws.flow_log(), "pause");
+    drop(t);
+    assert_eq!(ws.flow_log(), "pause,resume");
+}
+
+/// A xorshift generator, so a failing sequence can be replayed.
+fn next(seed: &mut u32) -> u32 {
+    *seed ^= *seed << 13;
+    *seed ^= *seed >> 17;
+    *seed ^= *seed << 5;
+    *seed
+}
+
+#[wasm_bindgen_test]
+async fn small_messages_are_copied_together_and_read_back_intact() {
+    // Sizes around the small-message bound and the shared buffer's size, in any order, read
+    // in any sizes while more arrive: every byte comes back once, in order.
+    let sizes = [1, 2, 3, 100, 511, 512, 513, 4095, 4096, 4097, 9000];
+    let mut seed = 0x5eed_u32;
+    let ws = FakeSocket::new(1);
+    let t = transport(&ws);
+    let (mut at, mut read) = (0, 0);
+    for _ in 0..3000 {
+        let len = sizes[next(&mut seed) as usize % sizes.len()];
+        at = send_part(&ws, at, len);
+        if next(&mut seed) % 3 == 0 {
+            let max = 1 + next(&mut seed) % 6000;
+            read = read_part(&t, read, (max as usize).min(at - read), max).await;
+        }
+        assert_eq!(t.queued(), at - read);
+    }
+    read_part(&t, read, at - read, 7).await;
+    assert_eq!(t.queued(), 0);
+
+    // A hundred thousand one-byte messages hold their bytes, not a hundred thousand objects
+    // (charged one by one they would be 25 MiB, far over the limit): no failure.
+    let ws = FakeSocket::new(1);
+    let t = transport(&ws);
+    for i in 0..100_000 {
+        send_part(&ws, i, 1);
+    }
+    assert_eq!(t.queued(), 100_000);
+    read_part(&t, 0, 100_000, 65536).await;
+}
+
+#[wasm_bindgen_test]
+async fn alternating_small_and_large_messages_count_what_they_keep() {
+    // Each one-byte message after a larger one starts a new 4 KiB buffer, counted in full until
+    // the next larger message ends it and its byte is copied out: what stays counted is what
+    // is kept, so the transport fails once that reaches the limit, not after 4 MiB of buffers.
+    let ws = FakeSocket::new(1);
+    let t = transport(&ws);
+    let pair = 1 + MESSAGE_OVERHEAD + SMALL_MESSAGE + MESSAGE_OVERHEAD;
+    let mut at = 0;
+    let mut pairs = 0;
+    while ws.fake_ready_state() == 1 {
+        at = send_part(&ws, at, 1);
+        at = send_part(&ws, at, SMALL_MESSAGE);
+        pairs += 1;
+        assert!(pairs <= RECV_LIMIT / pair + 1, "still open after {pairs} pairs");
+    }
+    let room = COALESCE_BUFFER as usize + MESSAGE_OVERHEAD;
+    assert!(
+        pairs * pair + room > RECV_LIMIT,
+        "failed at {pairs} pairs, with room to spare"
+    );
+    assert_limit_error(&recv(&t, 10).await.unwrap_err());
+
+    // Read back before the limit, the copied-out bytes are the right ones.
+    let ws = FakeSocket::new(1);
+    let t = transport(&ws);
+    let mut at = 0;
+    for _ in 0..100 {
+        at = send_part(&ws, at, 1);
+        at = send_part(&ws, at, 3);
+        at = send_part(&ws, at, SMALL_MESSAGE + 1);
+    }
+    read_part(&t, 0, at, 1000).await;
 }

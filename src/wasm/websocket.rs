@@ -6,6 +6,12 @@
 //! The socket is used structurally (`unchecked_ref`, never `instanceof`), so both a browser
 //! `WebSocket` and the `ws` package's work. Messages are queued as bytes: a TLS record may span
 //! messages and a message may hold several records, so `recv` reads across message boundaries.
+//!
+//! What is received waits in a queue until `recv` takes it, and that queue is capped
+//! ([`RECV_LIMIT`]): the `ws` package's socket is paused well before the cap and resumed as the
+//! reader catches up, so a fast sender only ever waits; a socket that cannot be paused (a
+//! browser's) fails the transport once the cap is passed, rather than letting the peer decide
+//! how much memory the page holds.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -30,6 +36,45 @@ pub const HIGH_WATER: u32 = 1024 * 1024;
 /// package fire an event when the buffer drains.
 pub const DRAIN_POLL_MS: i32 = 10;
 
+/// At most this many received bytes wait unread in the queue. A WebSocket has no flow control
+/// a page can use, so without a cap the tunnel's far end decides how much memory a connection
+/// that is not reading holds. 4 MiB is 256 full TLS records: far more than a reader that is
+/// merely slow ever has waiting, and little enough for a page with many connections.
+/// A single message larger than this fails the transport too; tunnels carry what they read
+/// from TCP (websockify and our own sends use messages of at most a record or two).
+/// What counts against it is each queued message's bytes (or, for small ones, the buffer
+/// they were copied into) plus [`MESSAGE_OVERHEAD`], until it is read to its end.
+pub const RECV_LIMIT: usize = 4 * 1024 * 1024;
+
+/// What holding one message costs beyond its bytes (its `ArrayBuffer`, the view on it and its
+/// slot in the queue, a few hundred bytes in V8), counted against [`RECV_LIMIT`]: otherwise
+/// a peer sending one-byte messages would hold a few hundred times the cap in objects.
+pub const MESSAGE_OVERHEAD: usize = 256;
+
+/// Messages shorter than this are copied into a shared buffer of [`COALESCE_BUFFER`] bytes
+/// rather than queued one by one, so many tiny messages (which a paused `ws` socket still
+/// emits from what it had read: one TCP read can hold twenty thousand) cost their bytes, not
+/// [`MESSAGE_OVERHEAD`] each, and a slow reader of a chatty peer is paused, not failed.
+pub const SMALL_MESSAGE: usize = 512;
+
+/// The size of the buffers small messages are copied into; each counts in full, with
+/// [`MESSAGE_OVERHEAD`], until a larger message ends it and its bytes are copied out.
+pub const COALESCE_BUFFER: u32 = 4096;
+
+/// Where the socket can be paused (the `ws` package's `pause()`/`resume()`), it is paused once
+/// the queue holds this much (counted as for [`RECV_LIMIT`]), so a fast sender meets
+/// backpressure long before the limit: the messages a paused socket still emits (what it had
+/// already read, up to one TCP read) fit in what is left.
+pub const RECV_PAUSE: usize = 1024 * 1024;
+
+/// A paused socket resumes once the reader has taken what the queue holds (counted as for
+/// [`RECV_LIMIT`]) down to this.
+pub const RECV_RESUME: usize = 256 * 1024;
+
+/// The close code sent when the queue overflows: "message too big" is the nearest the protocol
+/// has. Browsers only let a page send 1000 or 3000–4999, so there it falls back to `close()`.
+const OVERFLOW_CLOSE_CODE: u16 = 1009;
+
 /// Close codes that end the stream cleanly: 1000 (normal) and 1005 (no code given). Any other
 /// code is the tunnel reporting a fault, which `recv` throws once the queued bytes are read.
 const CLEAN_CLOSE_CODES: [u16; 2] = [1000, 1005];
@@ -51,10 +96,12 @@ pub fn web_socket_transport(ws: JsValue) -> JsResult<WebSocketTransport> {
             ))));
         }
     }
+    let flow = Flow::of(&ws);
     let ws: WebSocket = ws.unchecked_into();
     ws.set_binary_type(BinaryType::Arraybuffer);
     let shared = Rc::new(Shared {
         ws: ws.clone(),
+        flow,
         state: RefCell::new(State::default()),
         send_lock: AsyncLock::default(),
         sends_pending: Cell::new(0),
@@ -101,7 +148,8 @@ impl WebSocketTransport {
     /// Up to `maxBytes` queued bytes, across message boundaries. Waits (returns a promise)
     /// while nothing is queued and the socket is open or connecting. After a clean close
     /// (code 1000 or 1005, or `close()`) the queue drains, then it returns an empty array;
-    /// after an error, or a close with any other code, it drains, then throws.
+    /// after an error, or a close with any other code, it drains, then throws. Once more than
+    /// [`RECV_LIMIT`] bytes were waiting unread, the queue is gone and it throws at once.
     pub fn recv(&self, max_bytes: JsValue) -> JsResult<JsValue> {
         let max = convert::size(&max_bytes, "maxBytes").map_err(to_js)?;
         if max == 0 {
@@ -147,7 +195,8 @@ impl WebSocketTransport {
         self.shared.ws.buffered_amount()
     }
 
-    /// Received bytes that `recv` has not returned yet.
+    /// Received bytes that `recv` has not returned yet: never more than [`RECV_LIMIT`], and
+    /// less when what holds them counts more (see [`MESSAGE_OVERHEAD`]).
     #[wasm_bindgen(getter)]
     pub fn queued(&self) -> usize {
         self.shared.state.borrow().queued
@@ -165,12 +214,19 @@ impl Drop for WebSocketTransport {
     /// go before their closures do.
     fn drop(&mut self) {
         self.shared.end(Ending::Closed);
+        // The socket outlives the transport and is the caller's again: not left paused.
+        let paused = std::mem::take(&mut self.shared.state.borrow_mut().paused);
+        if paused {
+            self.shared.set_paused(false);
+        }
     }
 }
 
 /// What the listeners and the pending promises share.
 struct Shared {
     ws: WebSocket,
+    /// `None` for a socket that cannot be paused (a browser's).
+    flow: Option<Flow>,
     state: RefCell<State>,
     /// Keeps sends that had to wait in call order, each one message.
     send_lock: AsyncLock,
@@ -181,11 +237,31 @@ struct Shared {
 
 #[derive(Default)]
 struct State {
-    chunks: VecDeque<Uint8Array>,
+    chunks: VecDeque<Chunk>,
+    /// Bytes in `chunks` not yet read.
     queued: usize,
+    /// What `chunks` holds as counted against [`RECV_LIMIT`]: each chunk's charge.
+    held: usize,
+    /// The buffer small messages are being copied into; the last chunk is a view on it.
+    open: Option<OpenBuffer>,
+    /// This transport paused the socket and has not resumed it yet.
+    paused: bool,
     ending: Ending,
     /// Resolved on every event, so waiting calls look at the state again.
     waiters: Vec<Function>,
+}
+
+/// A queued message (or run of small ones), from its first unread byte.
+struct Chunk {
+    bytes: Uint8Array,
+    /// What it counts against [`RECV_LIMIT`] until it is read to its end.
+    charge: usize,
+}
+
+struct OpenBuffer {
+    buffer: Uint8Array,
+    /// Bytes of `buffer` in use.
+    end: u32,
 }
 
 #[derive(Clone, Default)]
@@ -205,7 +281,17 @@ impl Shared {
     fn poll_recv(&self, max: usize) -> JsResult<Option<JsValue>> {
         let mut state = self.state.borrow_mut();
         if state.queued > 0 {
-            return Ok(Some(state.take(max).into()));
+            let out = state.take(max);
+            let resume = state.paused && state.held <= RECV_RESUME;
+            if resume {
+                state.paused = false;
+            }
+            // Released first: resuming may emit events whose listeners borrow the state.
+            drop(state);
+            if resume {
+                self.set_paused(false);
+            }
+            return Ok(Some(out.into()));
         }
         match &state.ending {
             Ending::Open => Ok(None),
@@ -338,10 +424,52 @@ impl Shared {
         };
         if bytes.length() > 0 {
             let mut state = self.state.borrow_mut();
-            state.queued += bytes.length() as usize;
-            state.chunks.push_back(bytes);
+            if !state.push(bytes) {
+                drop(state);
+                return self.overflow();
+            }
+            let pause = self.flow.is_some() && !state.paused && state.held >= RECV_PAUSE;
+            if pause {
+                state.paused = true;
+            }
+            drop(state);
+            if pause {
+                self.set_paused(true);
+            }
         }
         self.wake();
+    }
+
+    /// More arrived than [`RECV_LIMIT`] allows: the queue is dropped (the stream has a hole
+    /// now, so none of it is worth reading), the socket closed, and every `recv` throws.
+    fn overflow(&self) {
+        {
+            let mut state = self.state.borrow_mut();
+            state.chunks.clear();
+            state.queued = 0;
+            state.held = 0;
+            state.open = None;
+        }
+        let message = format!(
+            "WebSocket receive queue over {} MiB unread: the peer sent more than the \
+             connection read (webSocketTransport's limit)",
+            RECV_LIMIT / (1024 * 1024)
+        );
+        let err = error("ERR_WEBSOCKET_RECV_LIMIT", &message);
+        let _ = Reflect::set(&err, &"limit".into(), &(RECV_LIMIT as f64).into());
+        self.end(Ending::Failed(err));
+        if self.ws.close_with_code(OVERFLOW_CLOSE_CODE).is_err() {
+            let _ = self.ws.close();
+        }
+    }
+
+    /// Pauses or resumes the socket; does nothing for one that cannot be paused. A socket
+    /// that throws here has closed, which its own events report.
+    fn set_paused(&self, paused: bool) {
+        if let Some(flow) = &self.flow {
+            let f = if paused { &flow.pause } else { &flow.resume };
+            let _ = f.call0(&self.ws);
+        }
     }
 
     fn on_close(&self, event: &JsValue) {
@@ -386,18 +514,90 @@ impl Shared {
 }
 
 impl State {
+    /// Queues a message (not empty); `false`, queueing nothing, if that would take what the
+    /// queue holds over [`RECV_LIMIT`].
+    fn push(&mut self, bytes: Uint8Array) -> bool {
+        let len = bytes.length();
+        let small = (len as usize) < SMALL_MESSAGE;
+        if small && self.append(&bytes) {
+            return true;
+        }
+        if !small {
+            self.seal();
+        }
+        let (charge, chunk, open) = if small {
+            let buffer = Uint8Array::new_with_length(COALESCE_BUFFER);
+            buffer.set(&bytes, 0);
+            let chunk = buffer.subarray(0, len);
+            let open = OpenBuffer { buffer, end: len };
+            (COALESCE_BUFFER as usize, chunk, Some(open))
+        } else {
+            (len as usize, bytes, None)
+        };
+        let charge = charge.saturating_add(MESSAGE_OVERHEAD);
+        let held = self.held.saturating_add(charge);
+        if held > RECV_LIMIT {
+            return false;
+        }
+        self.held = held;
+        self.queued = self.queued.saturating_add(len as usize);
+        self.chunks.push_back(Chunk { bytes: chunk, charge });
+        self.open = open;
+        true
+    }
+
+    /// Copies a small message into the open buffer, if it has room; its charge already counts.
+    fn append(&mut self, bytes: &Uint8Array) -> bool {
+        let (Some(open), Some(last)) = (self.open.as_mut(), self.chunks.back_mut()) else {
+            return false;
+        };
+        let len = bytes.length();
+        let Some(end) = open.end.checked_add(len).filter(|&e| e <= open.buffer.length()) else {
+            return false;
+        };
+        open.buffer.set(bytes, open.end);
+        open.end = end;
+        // The last chunk is a view on the open buffer from its first unread byte.
+        last.bytes = open.buffer.subarray(last.bytes.byte_offset(), end);
+        self.queued = self.queued.saturating_add(len as usize);
+        true
+    }
+
+    /// Ends the open buffer: its unread bytes are copied out, so the buffer's unused room is
+    /// not held (nor counted) for as long as they wait.
+    fn seal(&mut self) {
+        let (Some(_), Some(last)) = (self.open.take(), self.chunks.back_mut()) else {
+            return;
+        };
+        last.bytes = last.bytes.slice(0, last.bytes.length());
+        let charge = (last.bytes.length() as usize).saturating_add(MESSAGE_OVERHEAD);
+        self.held = self.held.saturating_sub(last.charge).saturating_add(charge);
+        last.charge = charge;
+    }
+
+    /// Drops the front chunk, read to its end, and what it counted.
+    fn pop_front(&mut self) -> Option<Chunk> {
+        let chunk = self.chunks.pop_front()?;
+        self.held = self.held.saturating_sub(chunk.charge);
+        if self.chunks.is_empty() {
+            // The open buffer's view was the last chunk: appending would go nowhere.
+            self.open = None;
+        }
+        Some(chunk)
+    }
+
     /// Up to `max` bytes from the front of the queue, which must not be empty.
     fn take(&mut self, max: usize) -> Uint8Array {
-        if let Some(first) = self.chunks.front() {
-            let len = first.length() as usize;
+        if let Some(first) = self.chunks.front_mut() {
+            let len = first.bytes.length() as usize;
             if len >= max {
-                let out = first.subarray(0, max as u32);
+                let out = first.bytes.subarray(0, max as u32);
                 if len == max {
-                    self.chunks.pop_front();
-                } else if let Some(front) = self.chunks.front_mut() {
-                    *front = front.subarray(max as u32, len as u32);
+                    self.pop_front();
+                } else {
+                    first.bytes = first.bytes.subarray(max as u32, len as u32);
                 }
-                self.queued -= max;
+                self.queued = self.queued.saturating_sub(max);
                 return out;
             }
         }
@@ -405,19 +605,42 @@ impl State {
         let out = Uint8Array::new_with_length(total as u32);
         let mut at = 0;
         while at < total {
-            let Some(chunk) = self.chunks.pop_front() else {
+            let Some(first) = self.chunks.front_mut() else {
                 break;
             };
-            let len = chunk.length() as usize;
+            let len = first.bytes.length() as usize;
             let n = len.min(total - at);
-            out.set(&chunk.subarray(0, n as u32), at as u32);
+            out.set(&first.bytes.subarray(0, n as u32), at as u32);
             if n < len {
-                self.chunks.push_front(chunk.subarray(n as u32, len as u32));
+                first.bytes = first.bytes.subarray(n as u32, len as u32);
+            } else {
+                self.pop_front();
             }
             at += n;
         }
-        self.queued -= at;
+        self.queued = self.queued.saturating_sub(at);
         out.subarray(0, at as u32)
+    }
+}
+
+/// The `ws` package's `pause()` and `resume()`: they stop and restart reading from the TCP
+/// socket, which is backpressure all the way to the sender. A browser `WebSocket` has neither.
+struct Flow {
+    pause: Function,
+    resume: Function,
+}
+
+impl Flow {
+    fn of(ws: &JsValue) -> Option<Self> {
+        let method = |name: &str| {
+            Reflect::get(ws, &name.into())
+                .ok()
+                .and_then(|f| f.dyn_into::<Function>().ok())
+        };
+        Some(Self {
+            pause: method("pause")?,
+            resume: method("resume")?,
+        })
     }
 }
 
