@@ -127,12 +127,19 @@ pub(crate) fn to_js(e: Error) -> JsValue {
     JsValue::from(e)
 }
 
-/// A transport failure: `SysCallError` carrying what the transport threw as `cause`.
+/// A transport failure: `SysCallError` carrying what the transport threw as `cause`, and
+/// naming it in the message too (a limit, a reset), so the error alone says what happened.
 pub(crate) fn syscall_with_cause(errstr: &str, cause: JsValue) -> JsValue {
-    let err = to_js(Error::SysCall {
-        errno: -1,
-        errstr: errstr.to_string(),
-    });
+    let detail = cause
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| cause.as_string())
+        .filter(|d| !d.is_empty());
+    let errstr = match detail {
+        Some(d) => format!("{errstr}: {d}"),
+        None => errstr.to_string(),
+    };
+    let err = to_js(Error::SysCall { errno: -1, errstr });
     let _ = Reflect::set(&err, &"cause".into(), &cause);
     err
 }
