@@ -5,6 +5,8 @@
 #![cfg(target_arch = "wasm32")]
 // wasm_bindgen_test functions are not `#[test]`s to clippy: a failing unwrap is the point here.
 #![allow(clippy::unwrap_used)]
+// Test data sizes are small constants; truncation cannot happen and would only fail a test.
+#![allow(clippy::cast_possible_truncation, clippy::indexing_slicing)]
 
 use js_sys::{Function, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;

@@ -586,40 +586,43 @@ impl State {
         Some(chunk)
     }
 
-    /// Up to `max` bytes from the front of the queue, which must not be empty.
+    /// Up to `max` bytes from the front of the queue, which must not be empty. In `u32`,
+    /// the unit of JS typed arrays: every length here comes from one.
     fn take(&mut self, max: usize) -> Uint8Array {
+        let queued = u32::try_from(self.queued).unwrap_or(u32::MAX);
+        let max = u32::try_from(max).unwrap_or(u32::MAX);
         if let Some(first) = self.chunks.front_mut() {
-            let len = first.bytes.length() as usize;
+            let len = first.bytes.length();
             if len >= max {
-                let out = first.bytes.subarray(0, max as u32);
+                let out = first.bytes.subarray(0, max);
                 if len == max {
                     self.pop_front();
                 } else {
-                    first.bytes = first.bytes.subarray(max as u32, len as u32);
+                    first.bytes = first.bytes.subarray(max, len);
                 }
-                self.queued = self.queued.saturating_sub(max);
+                self.queued = self.queued.saturating_sub(max as usize);
                 return out;
             }
         }
-        let total = max.min(self.queued);
-        let out = Uint8Array::new_with_length(total as u32);
-        let mut at = 0;
+        let total = max.min(queued);
+        let out = Uint8Array::new_with_length(total);
+        let mut at = 0u32;
         while at < total {
             let Some(first) = self.chunks.front_mut() else {
                 break;
             };
-            let len = first.bytes.length() as usize;
+            let len = first.bytes.length();
             let n = len.min(total - at);
-            out.set(&first.bytes.subarray(0, n as u32), at as u32);
+            out.set(&first.bytes.subarray(0, n), at);
             if n < len {
-                first.bytes = first.bytes.subarray(n as u32, len as u32);
+                first.bytes = first.bytes.subarray(n, len);
             } else {
                 self.pop_front();
             }
             at += n;
         }
-        self.queued = self.queued.saturating_sub(at);
-        out.subarray(0, at as u32)
+        self.queued = self.queued.saturating_sub(at as usize);
+        out.subarray(0, at)
     }
 }
 
