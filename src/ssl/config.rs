@@ -9,6 +9,7 @@ use rustls::crypto::CryptoProvider;
 use rustls::{ClientConfig, KeyLog, ServerConfig};
 use rustls_pki_types::ServerName;
 
+use crate::ssl::ca_names::{ReceivedCaNames, Recording};
 use crate::ssl::constants::{op, sess_cache, verify};
 use crate::ssl::context::{Role, Settings};
 use crate::ssl::error::{Error, Result};
@@ -54,8 +55,9 @@ fn identity(
         .map(|(chain, key)| (chain.to_vec(), key.der().clone_key()))
 }
 
-/// A client config and the session store it uses; `name` is what `setTlsextHostName` asked
-/// for (`sni_name` is what rustls is given, a placeholder when there is none).
+/// A client config, the session store it uses and where the CA names of a certificate
+/// request land; `name` is what `setTlsextHostName` asked for (`sni_name` is what rustls is
+/// given, a placeholder when there is none).
 ///
 /// The connection always verifies under its own policy: rustls is shown a `Lineage`, the
 /// offered session's when that session may be resumed under this policy (see
@@ -70,7 +72,7 @@ pub(crate) fn client(
     hook: Option<Arc<dyn VerifyHook>>,
     key_log: Option<Arc<dyn KeyLog>>,
     offered: Option<Session>,
-) -> Result<(ClientConfig, Arc<ConnectionStore>)> {
+) -> Result<(ClientConfig, Arc<ConnectionStore>, ReceivedCaNames)> {
     let provider = provider(settings);
     let algorithms = provider.signature_verification_algorithms;
     let session_policy = ClientPolicy::new(settings, name, hook.is_some());
@@ -92,6 +94,8 @@ pub(crate) fn client(
     }
     // An IP literal or no name at all sends no SNI, as OpenSSL.
     config.enable_sni = matches!(name, Some(ServerName::DnsName(_)));
+    // Recorded by this connection's own resolver, behind the lineage that rustls sees.
+    let ca_names = ReceivedCaNames::default();
     // The connection's own store: it captures what the server sends (getSession) and offers
     // what setSession gave. A client resumes only when told to, as with OpenSSL.
     let (store, lineage) = ConnectionStore::new(
@@ -100,7 +104,7 @@ pub(crate) fn client(
         ClientSide {
             policy: session_policy,
             verifier,
-            resolver: config.client_auth_cert_resolver.clone(),
+            resolver: Recording::new(config.client_auth_cert_resolver.clone(), ca_names.clone()),
             algorithms,
             outcome: outcome.clone(),
         },
@@ -114,7 +118,7 @@ pub(crate) fn client(
             .resumption
             .tls12_resumption(rustls::client::Tls12Resumption::SessionIdOnly);
     }
-    Ok((config, store))
+    Ok((config, store, ca_names))
 }
 
 /// A server config, and the view of the Context's session cache it stores sessions through

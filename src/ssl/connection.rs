@@ -9,6 +9,7 @@ use std::sync::Arc;
 use rustls::{ClientConnection, HandshakeKind, KeyLog, ServerConfig};
 use rustls_pki_types::{CertificateDer, ServerName};
 
+use crate::ssl::ca_names::ReceivedCaNames;
 use crate::ssl::cipher_list;
 use crate::ssl::config;
 use crate::ssl::constants::{info, shutdown};
@@ -54,6 +55,8 @@ pub struct Connection {
     /// Client side: what `setSession` offered, then the store that captures new tickets.
     offered_session: Option<Session>,
     session_store: Option<Arc<ConnectionStore>>,
+    /// Client side: the CA names of the server's certificate request.
+    ca_names: ReceivedCaNames,
     /// Server side: this connection's partition of the Context's session cache.
     server_sessions: Option<Arc<PartitionedStore>>,
 }
@@ -77,6 +80,7 @@ impl Connection {
             handshake_done_reported: false,
             offered_session: None,
             session_store: None,
+            ca_names: ReceivedCaNames::default(),
             server_sessions: None,
             settings,
         }
@@ -329,7 +333,7 @@ impl Connection {
                         .map_err(|_| Error::ssl("internal: placeholder name"))?
                         .to_owned(),
                 };
-                let (config, store) = config::client(
+                let (config, store, ca_names) = config::client(
                     &self.settings,
                     name.as_ref(),
                     &sni_name,
@@ -339,6 +343,7 @@ impl Connection {
                     self.offered_session.clone(),
                 )?;
                 self.session_store = Some(store);
+                self.ca_names = ca_names;
                 self.tls = Some(ClientConnection::new(Arc::new(config), sni_name)?.into());
                 self.info_events
                     .push((info::HANDSHAKE_START | info::ST_CONNECT, 1));
@@ -583,6 +588,12 @@ impl Connection {
 
     pub fn is_session_reused(&self) -> bool {
         self.tls.as_ref().and_then(|t| t.handshake_kind()) == Some(HandshakeKind::Resumed)
+    }
+
+    /// Client side: the CA names (DER) the server's certificate request listed, in its order;
+    /// empty before one arrives.
+    pub fn received_ca_names(&self) -> Vec<Vec<u8>> {
+        self.ca_names.get()
     }
 
     pub fn host_name(&self) -> Option<&str> {

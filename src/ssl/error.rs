@@ -127,7 +127,7 @@ impl From<rustls::Error> for Error {
 
 /// OpenSSL's wording for the failures people search for, with rustls's own text after it.
 fn tls_reason(e: &rustls::Error) -> String {
-    use rustls::{AlertDescription as A, Error as E, PeerIncompatible as PI};
+    use rustls::{AlertDescription as A, Error as E, PeerIncompatible as PI, PeerMisbehaved as PM};
     let openssl = match e {
         E::AlertReceived(a) => {
             let name = match a {
@@ -150,9 +150,22 @@ fn tls_reason(e: &rustls::Error) -> String {
         }
         E::InvalidMessage(_) | E::InappropriateMessage { .. } => "wrong version number or malformed record",
         E::DecryptError => "decryption failed or bad record mac",
+        // No version both sides speak, on whichever side found out (rustls sends the peer a
+        // protocol_version alert in each case, as OpenSSL does).
         E::PeerIncompatible(
-            PI::Tls12NotOffered | PI::Tls13RequiredForQuic | PI::SupportedVersionsExtensionRequired,
+            PI::Tls12NotOffered
+            | PI::Tls12NotOfferedOrEnabled
+            | PI::SupportedVersionsExtensionRequired
+            | PI::Tls13RequiredForQuic
+            | PI::ServerDoesNotSupportTls12Or13
+            | PI::ServerTlsVersionIsDisabledByOurConfig,
         ) => "unsupported protocol",
+        // A server hello whose supported_versions names something other than TLS 1.3.
+        E::PeerMisbehaved(
+            PM::SelectedTls12UsingTls13VersionExtension | PM::IllegalHelloRetryRequestWithUnsupportedVersion,
+        ) => "bad protocol version number",
+        // The TLS 1.3 downgrade sentinel in a TLS 1.2 server random.
+        E::PeerMisbehaved(PM::AttemptedDowngradeToTls12WhenTls13IsSupported) => "inappropriate fallback",
         E::PeerIncompatible(PI::NoCipherSuitesInCommon) => "no shared cipher",
         E::PeerIncompatible(_) => "handshake failure",
         E::NoApplicationProtocol => "no application protocol",
@@ -187,6 +200,44 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "certificate verify failed: certificate has expired"
+        );
+    }
+
+    #[test]
+    fn every_version_mismatch_is_unsupported_protocol() {
+        use rustls::PeerIncompatible as PI;
+        for pi in [
+            PI::Tls12NotOffered,
+            PI::Tls12NotOfferedOrEnabled,
+            PI::SupportedVersionsExtensionRequired,
+            PI::Tls13RequiredForQuic,
+            PI::ServerDoesNotSupportTls12Or13,
+            PI::ServerTlsVersionIsDisabledByOurConfig,
+        ] {
+            let e = Error::Tls(rustls::Error::PeerIncompatible(pi.clone()));
+            assert!(e.to_string().starts_with("unsupported protocol: "), "{pi:?}: {e}");
+            assert!(e.errors()[0].2.starts_with("unsupported protocol"));
+        }
+        // Incompatible in something other than the version: not "unsupported protocol".
+        let e = Error::Tls(rustls::Error::PeerIncompatible(PI::NoKxGroupsInCommon));
+        assert!(e.to_string().starts_with("handshake failure"), "{e}");
+        let e = Error::Tls(rustls::Error::AlertReceived(
+            rustls::AlertDescription::ProtocolVersion,
+        ));
+        assert!(e.to_string().starts_with("tlsv1 alert protocol version"));
+    }
+
+    #[test]
+    fn version_misbehaviour_reads_like_openssl() {
+        use rustls::PeerMisbehaved as PM;
+        let reason = |pm| Error::Tls(rustls::Error::PeerMisbehaved(pm)).to_string();
+        assert!(
+            reason(PM::SelectedTls12UsingTls13VersionExtension).starts_with("bad protocol version number: ")
+        );
+        assert!(reason(PM::IllegalHelloRetryRequestWithUnsupportedVersion)
+            .starts_with("bad protocol version number: "));
+        assert!(
+            reason(PM::AttemptedDowngradeToTls12WhenTls13IsSupported).starts_with("inappropriate fallback: ")
         );
     }
 

@@ -48,7 +48,13 @@ pub struct Stage {
     /// Built when the server starts, so a missing certificate is reported at once; used as
     /// is unless the callbacks replace the settings.
     config: Arc<ServerConfig>,
+    /// The first bytes of the stream, up to the ClientHello's legacy_version (see
+    /// `diagnose`).
+    head: Vec<u8>,
 }
+
+/// Record header (5) + handshake header (4) + legacy_version (2).
+const HEAD_LEN: usize = 11;
 
 impl Stage {
     pub fn new(config: Arc<ServerConfig>) -> Self {
@@ -56,6 +62,7 @@ impl Stage {
             acceptor: Acceptor::default(),
             accepted: None,
             config,
+            head: Vec::with_capacity(HEAD_LEN),
         }
     }
 
@@ -80,7 +87,16 @@ impl Stage {
             return Ok(Polled::Paused);
         }
         while !incoming.is_empty() {
-            if let Err(e) = self.acceptor.read_tls(incoming) {
+            let before = incoming.len();
+            let wanted: Vec<u8> = incoming
+                .iter()
+                .take(HEAD_LEN.saturating_sub(self.head.len()))
+                .copied()
+                .collect();
+            let read = self.acceptor.read_tls(incoming);
+            let taken = before.saturating_sub(incoming.len());
+            self.head.extend(wanted.iter().take(taken));
+            if let Err(e) = read {
                 let e = rustls::Error::General(format!("record layer failure: {e}"));
                 send_plaintext_alert(outgoing, AlertDescription::InternalError);
                 return Err(e);
@@ -103,11 +119,31 @@ impl Stage {
                         // record at all; a peer (and a TLS test suite) expects an alert.
                         send_plaintext_alert(outgoing, alert_for(&e));
                     }
-                    return Err(e);
+                    return Err(self.diagnose(e));
                 }
             }
         }
         Ok(Polled::NeedMore)
+    }
+
+    /// rustls checks for a signature_algorithms extension before it looks at versions, so a
+    /// TLS 1.0/1.1 client (whose ClientHello has none) is refused as lacking it. OpenSSL
+    /// reports that client as "unsupported protocol"; so does this, from the ClientHello's
+    /// legacy_version (below 1.2 is a client that offers nothing newer: a TLS 1.3 client
+    /// always writes 1.2 there). The alert already sent stays rustls's handshake_failure.
+    fn diagnose(&self, e: rustls::Error) -> rustls::Error {
+        use rustls::{Error as E, PeerIncompatible as PI};
+        let is_client_hello = self.head.first() == Some(&0x16) && self.head.get(5) == Some(&0x01);
+        let legacy_version = match (self.head.get(9), self.head.get(10)) {
+            (Some(&hi), Some(&lo)) if is_client_hello => u16::from_be_bytes([hi, lo]),
+            _ => return e,
+        };
+        match e {
+            E::PeerIncompatible(PI::SignatureAlgorithmsExtensionRequired) if legacy_version < 0x0303 => {
+                E::PeerIncompatible(PI::Tls12NotOffered)
+            }
+            e => e,
+        }
     }
 
     /// The ClientHello the callbacks are looking at, while paused.
@@ -198,6 +234,72 @@ fn send_plaintext_alert(outgoing: &mut VecDeque<u8>, alert: AlertDescription) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A TLS 1.1 ClientHello as `openssl s_client -tls1_1` writes it in essence: version
+    /// 0x0302, one CBC suite, no extensions (so no signature_algorithms).
+    fn tls11_client_hello() -> Vec<u8> {
+        let mut body = vec![0x03, 0x02];
+        body.extend([0x11; 32]);
+        body.extend([0x00, 0x00, 0x02, 0xc0, 0x13, 0x01, 0x00]);
+        let mut hs = vec![0x01, 0x00, 0x00, u8::try_from(body.len()).unwrap()];
+        hs.extend(body);
+        let mut rec = vec![0x16, 0x03, 0x01, 0x00, u8::try_from(hs.len()).unwrap()];
+        rec.extend(hs);
+        rec
+    }
+
+    fn stage() -> Stage {
+        let server = crate::ssl::test_support::server_with(
+            crate::ssl::test_support::CHAIN,
+            crate::ssl::test_support::KEY,
+        );
+        let (config, _) =
+            crate::ssl::config::server(server.settings(), &Default::default(), None, None).unwrap();
+        Stage::new(Arc::new(config))
+    }
+
+    #[test]
+    fn a_tls11_client_hello_is_an_unsupported_protocol_in_any_fragmentation() {
+        let hello = tls11_client_hello();
+        for split in [hello.len(), 1, 3, 5, 9, 10, 11, 12] {
+            let mut stage = stage();
+            let mut outgoing = VecDeque::new();
+            let mut result = Ok(Polled::NeedMore);
+            for piece in hello.chunks(split) {
+                let mut incoming: VecDeque<u8> = piece.iter().copied().collect();
+                result = stage.poll(&mut incoming, &mut outgoing, false);
+                if result.is_err() {
+                    break;
+                }
+            }
+            let Err(e) = result else {
+                panic!("split {split}: not refused")
+            };
+            assert_eq!(
+                e,
+                rustls::Error::PeerIncompatible(rustls::PeerIncompatible::Tls12NotOffered),
+                "split {split}"
+            );
+            // The alert is rustls's own: handshake_failure, not protocol_version.
+            let alert: Vec<u8> = outgoing.into_iter().collect();
+            assert_eq!(alert.get(5..7), Some(&[2u8, 40][..]), "split {split}");
+        }
+    }
+
+    #[test]
+    fn a_tls12_client_hello_without_signature_algorithms_says_so() {
+        let mut hello = tls11_client_hello();
+        hello[10] = 0x03; // legacy_version 1.2
+        let mut stage = stage();
+        let mut incoming: VecDeque<u8> = hello.into_iter().collect();
+        let Err(e) = stage.poll(&mut incoming, &mut VecDeque::new(), false) else {
+            panic!("not refused")
+        };
+        assert_eq!(
+            e,
+            rustls::Error::PeerIncompatible(rustls::PeerIncompatible::SignatureAlgorithmsExtensionRequired)
+        );
+    }
 
     #[test]
     fn a_first_record_that_is_not_a_client_hello_gets_unexpected_message() {

@@ -2,6 +2,7 @@
 //! no dependency on wasm-bindgen so that `cargo test` exercises it natively.
 #![forbid(unsafe_code)]
 
+pub mod ca_names;
 mod chain;
 pub mod cipher_list;
 mod config;

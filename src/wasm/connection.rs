@@ -773,13 +773,23 @@ impl Connection {
 
     #[wasm_bindgen(js_name = getClientCaList)]
     pub fn get_client_ca_list(&self) -> JsResult<JsValue> {
-        // Server side: the names it sends. Clients do not see the received list in rustls.
+        // As OpenSSL's SSL_get_client_CA_list: a client gets the names the server's
+        // certificate request listed (none before it), a server (or a connection without a
+        // role yet) the names it sends.
         let core = self.core_ref()?;
-        let names: js_sys::Array = core
-            .settings()
-            .client_ca_names
+        let names: Vec<Vec<u8>> = match core.role() {
+            Some(ssl::context::Role::Client) => core.received_ca_names(),
+            _ => core
+                .settings()
+                .client_ca_names
+                .iter()
+                .map(|dn| dn.as_ref().to_vec())
+                .collect(),
+        };
+        // A received name that is not a DER Name cannot be an X509Name; it is left out.
+        let names: js_sys::Array = names
             .iter()
-            .filter_map(|dn| crate::ssl::x509::X509Name::from_der(dn.as_ref()).ok())
+            .filter_map(|der| crate::ssl::x509::X509Name::from_der(der).ok())
             .map(|n| JsValue::from(crate::wasm::x509::X509Name::from(n)))
             .collect();
         Ok(names.into())
