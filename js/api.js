@@ -127,32 +127,64 @@ function adoptingConnection(Base) {
 const PROMISE_METHODS = new Set(['doHandshake', 'send', 'sendall', 'recv', 'recvInto', 'read', 'write', 'shutdown']);
 
 /**
- * A method called on an object after `free()` would reach wasm with a null pointer and throw
- * wasm-bindgen's "null pointer passed to rust", synchronously even from promise methods.
- * Each method checks first and says what happened; a second `free()` does nothing.
+ * A method called on an object after `free()` (or on something that is not one of these
+ * objects at all) would reach wasm with a null or foreign pointer and throw wasm-bindgen's
+ * "null pointer passed to rust", synchronously even from promise methods. Each method and
+ * getter checks first and says what happened; a second `free()` does nothing.
  * @param {any} cls @param {Set<string>} promiseMethods
  */
 function guardFreed(cls, promiseMethods) {
   const proto = cls.prototype;
-  for (const name of Object.getOwnPropertyNames(proto)) {
-    const desc = Object.getOwnPropertyDescriptor(proto, name);
-    if (name === 'constructor' || !desc || typeof desc.value !== 'function') continue;
+  /** @param {any} self @param {string} name */
+  const misuse = (self, name) => {
+    const live = self instanceof cls;
+    const err = new TypeError(
+      live
+        ? `${cls.name}.${name} used on a freed ${cls.name} (after free() or dispose)`
+        : `${cls.name}.${name} used on something that is not a ${cls.name}`,
+    );
+    Object.defineProperty(err, 'code', {
+      value: live ? 'ERR_USE_AFTER_FREE' : 'ERR_INVALID_THIS',
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+    return err;
+  };
+  /** @param {any} self */
+  const usable = (self) => self instanceof cls && Boolean(self.__wbg_ptr);
+  for (const key of Reflect.ownKeys(proto)) {
+    const desc = Object.getOwnPropertyDescriptor(proto, key);
+    if (key === 'constructor' || !desc) continue;
+    // Symbol-keyed methods too: wasm-bindgen's `[Symbol.dispose]` is its own unguarded `free`.
+    const name = typeof key === 'symbol' ? `[${key.description}]` : key;
+    if (typeof desc.get === 'function') {
+      const get = desc.get;
+      Object.defineProperty(proto, key, {
+        ...desc,
+        get() {
+          if (!usable(this)) throw misuse(this, name);
+          return get.call(this);
+        },
+      });
+      continue;
+    }
+    if (typeof desc.value !== 'function') continue;
     const method = desc.value;
     const returnsPromise = promiseMethods.has(name);
     const guarded = {
       /** @this {any} @param {any[]} args */
       [name](...args) {
-        if (!this || !this.__wbg_ptr) {
-          if (name === 'free') return undefined;
-          const err = new TypeError(`${cls.name}.${name}() called on a freed ${cls.name} (after free() or dispose)`);
-          Object.defineProperty(err, 'code', { value: 'ERR_USE_AFTER_FREE', enumerable: true, writable: true, configurable: true });
+        if (!usable(this)) {
+          if ((key === 'free' || key === Symbol.dispose) && this instanceof cls) return undefined;
+          const err = misuse(this, `${name}()`);
           if (returnsPromise) return Promise.reject(err);
           throw err;
         }
         return method.apply(this, args);
       },
     }[name];
-    Object.defineProperty(proto, name, { ...desc, value: guarded });
+    Object.defineProperty(proto, key, { ...desc, value: guarded });
   }
 }
 

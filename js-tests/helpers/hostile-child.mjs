@@ -817,7 +817,13 @@ async function handshakeOutcome(client, server, ms = 3000) {
   c.setConnectState();
   s.setAcceptState();
   c.setTlsextHostName('localhost');
-  const both = await Promise.all([finish({ promise: c.doHandshake() }, ms), finish({ promise: s.doHandshake() }, ms)]);
+  // A side whose handshake fails closes its transport, as a program closes its socket, so
+  // the other side's handshake ends too instead of waiting for a peer that gave up.
+  const cp = c.doHandshake();
+  const sp = s.doHandshake();
+  cp.catch(() => a.close());
+  sp.catch(() => b.close());
+  const both = await Promise.all([finish({ promise: cp }, ms), finish({ promise: sp }, ms)]);
   return { c, s, a, b, client: both[0], server: both[1] };
 }
 
@@ -1026,6 +1032,10 @@ for (const [side, answers] of [['recv', RECV_ANSWERS], ['send', SEND_ANSWERS]]) 
         send(data) {
           if (side === 'send' && !used) {
             used = true;
+            if (alabel.startsWith('detaches')) {
+              // Forward what it was given, then detach it: the connection must not need it.
+              a.send(new Uint8Array(data));
+            }
             return amake(data);
           }
           return a.send(data);

@@ -202,7 +202,8 @@ pub(crate) fn on_client_hello(
     }
     let chosen = match (answer.as_string(), answer.dyn_ref::<Uint8Array>()) {
         (Some(s), _) => s.into_bytes(),
-        (None, Some(bytes)) => bytes.to_vec(),
+        (None, Some(bytes)) => crate::wasm::convert::copy_view(bytes, "the ALPN select callback's answer")
+            .map_err(crate::wasm::errors::to_js)?,
         _ => {
             return Err(crate::wasm::errors::to_js(Error::Type(
                 "the ALPN select callback must return a string, a Uint8Array or NO_OVERLAPPING_PROTOCOLS"

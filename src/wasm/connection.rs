@@ -394,7 +394,7 @@ impl Connection {
             )));
         }
         let der = match convert::der_via_method(&key) {
-            Some(der) => der,
+            Some(der) => der?,
             None => convert::bytes(&key, "key")?,
         };
         let key = if ssl::pem::looks_like_pem(&der) {
@@ -588,7 +588,9 @@ impl Connection {
                 return Err(to_js(e));
             }
             let n = u32::try_from(data.len()).unwrap_or(u32::MAX);
-            buffer.subarray(0, n).copy_from(&data);
+            if n > 0 {
+                buffer.subarray(0, n).copy_from(&data);
+            }
             if !peek {
                 consume(&state, data.len())?;
             }

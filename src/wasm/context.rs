@@ -55,7 +55,7 @@ impl Drop for Context {
 /// A certificate from an `X509`, PEM text or DER bytes.
 pub(crate) fn certificate_arg(v: &JsValue, what: &str) -> ssl::Result<CoreX509> {
     if let Some(der) = convert::der_via_method(v) {
-        return CoreX509::from_der(&der);
+        return CoreX509::from_der(&der?);
     }
     let data = convert::bytes(v, what)?;
     if pem::looks_like_pem(&data) {
@@ -95,7 +95,7 @@ impl Context {
             )));
         }
         if let Some(der) = convert::der_via_method(v) {
-            return CorePKey::from_der(&der).map_err(JsValue::from);
+            return CorePKey::from_der(&der?).map_err(JsValue::from);
         }
         let data = convert::bytes(v, "key")?;
         if !pem::looks_like_pem(&data) {
@@ -516,7 +516,7 @@ impl Context {
 fn subject_der(v: &JsValue) -> ssl::Result<Vec<u8>> {
     let is_name = js_sys::Reflect::get(v, &"getComponents".into()).is_ok_and(|f| f.is_function());
     let der =
-        convert::der_via_method(v).ok_or_else(|| Error::Type("expected an X509Name or an X509".into()))?;
+        convert::der_via_method(v).ok_or_else(|| Error::Type("expected an X509Name or an X509".into()))??;
     if is_name {
         return Ok(der);
     }

@@ -23,6 +23,11 @@ pub(crate) fn byte_view(v: &JsValue) -> Option<Uint8Array> {
         return Some(a.clone());
     }
     if let Some(b) = v.dyn_ref::<ArrayBuffer>() {
+        // A detached buffer has no bytes, and `new Uint8Array` on it would throw through
+        // wasm frames.
+        if b.byte_length() == 0 {
+            return Some(Uint8Array::new_with_length(0));
+        }
         return Some(Uint8Array::new(b));
     }
     if ArrayBuffer::is_view(v) {
@@ -30,6 +35,10 @@ pub(crate) fn byte_view(v: &JsValue) -> Option<Uint8Array> {
         let buffer = field("buffer")?;
         let offset = field("byteOffset")?.as_f64().and_then(f64_to_u32)?;
         let length = field("byteLength")?.as_f64().and_then(f64_to_u32)?;
+        // Detached, or out of bounds of a shrunk resizable buffer: byteLength reads 0.
+        if length == 0 {
+            return Some(Uint8Array::new_with_length(0));
+        }
         return Some(Uint8Array::new_with_byte_offset_and_length(
             &buffer, offset, length,
         ));
@@ -39,13 +48,26 @@ pub(crate) fn byte_view(v: &JsValue) -> Option<Uint8Array> {
 
 /// Copies a view into wasm memory, refusing sizes that would not fit rather than letting an
 /// allocation failure abort the instance.
+///
+/// The bytes are first copied in JS (with the intrinsic `slice`, through `Reflect`, so a
+/// failure is an error here and not an exception unwinding through wasm frames): a caller's
+/// view can be detached or shrunk at any moment JS runs, including by wasm memory growing
+/// under a view of its old buffer, and `Uint8Array.prototype.set` from a detached view throws.
+/// The private copy is one nobody else holds.
 pub(crate) fn copy_view(view: &Uint8Array, what: &str) -> Result<Vec<u8>> {
     let len = view.length();
+    if len == 0 {
+        // Also what a detached or out-of-bounds view reads as.
+        return Ok(Vec::new());
+    }
     if len > MAX_BYTES {
         return Err(Error::Range(format!(
             "{what} is {len} bytes; at most 2**31-1 are accepted"
         )));
     }
+    let private = private_copy(view)
+        .ok_or_else(|| Error::Type(format!("{what} could not be read (detached, or out of memory)")))?;
+    let len = private.length();
     let mut out = Vec::new();
     out.try_reserve_exact(len as usize).map_err(|_| {
         Error::Range(format!(
@@ -53,8 +75,25 @@ pub(crate) fn copy_view(view: &Uint8Array, what: &str) -> Result<Vec<u8>> {
         ))
     })?;
     out.resize(len as usize, 0);
-    view.copy_to(&mut out);
+    private.copy_to(&mut out);
     Ok(out)
+}
+
+thread_local! {
+    static SLICE: Option<Function> = Reflect::get_prototype_of(&Uint8Array::new_with_length(0))
+        .ok()
+        .and_then(|proto| Reflect::get(&proto, &"slice".into()).ok())
+        .and_then(|f| f.dyn_into::<Function>().ok());
+}
+
+/// A copy of `view` in JS memory, made with the intrinsic `Uint8Array.prototype.slice` (not
+/// one the caller's object may have been given); `None` when JS refused (detached, no memory).
+pub(crate) fn private_copy(view: &Uint8Array) -> Option<Uint8Array> {
+    let slice = SLICE.with(Clone::clone)?;
+    Reflect::apply(&slice, view, &Array::new())
+        .ok()?
+        .dyn_into::<Uint8Array>()
+        .ok()
 }
 
 /// Bytes from a `Uint8Array` (Node `Buffer` included), an `ArrayBuffer`, any other view, or
@@ -164,8 +203,9 @@ pub(crate) fn optional_function(v: &JsValue, what: &str) -> Result<Option<Functi
 }
 
 /// DER of a certificate given as an `X509`, PEM text or DER bytes. `X509` objects are
-/// recognised by their `toDer` method, so they are read without being consumed.
-pub(crate) fn der_via_method(v: &JsValue) -> Option<Vec<u8>> {
+/// recognised by their `toDer` method, so they are read without being consumed; what that
+/// method returns is size-checked like any other bytes (it may be anyone's object).
+pub(crate) fn der_via_method(v: &JsValue) -> Option<Result<Vec<u8>>> {
     if !v.is_object() || v.dyn_ref::<Uint8Array>().is_some() {
         return None;
     }
@@ -174,7 +214,7 @@ pub(crate) fn der_via_method(v: &JsValue) -> Option<Vec<u8>> {
         .dyn_into::<Function>()
         .ok()?;
     let out = method.call0(v).ok()?;
-    out.dyn_ref::<Uint8Array>().map(Uint8Array::to_vec)
+    out.dyn_ref::<Uint8Array>().map(|der| copy_view(der, "toDer()"))
 }
 
 /// An `X509` object (where a key was expected, it is a type error, not a parse error).

@@ -2,8 +2,8 @@
 //! reuses its buffer at once must not change what goes out. Only what the next record needs
 //! is ever copied into wasm memory, so a huge buffer is refused or streamed, never a trap.
 
-use js_sys::{Array, Function, Reflect, Uint8Array};
-use wasm_bindgen::{JsCast, JsValue};
+use js_sys::Uint8Array;
+use wasm_bindgen::JsValue;
 
 use crate::ssl::connection::MAX_RECORD_PLAINTEXT;
 use crate::ssl::{Error, Result};
@@ -39,6 +39,10 @@ pub(crate) fn first_record(data: &JsValue) -> Result<Vec<u8>> {
     }
     let view = view_of(data)?;
     let len = view.length();
+    if len == 0 {
+        // Also a detached view, on which `subarray` would throw.
+        return Ok(Vec::new());
+    }
     if len > MAX_BYTES {
         return Err(too_large(len));
     }
@@ -54,15 +58,13 @@ impl Outbound {
         }
         let view = view_of(data)?;
         let len = view.length();
+        if len == 0 {
+            return Ok(Self::Owned(Vec::new()));
+        }
         if len > MAX_BYTES {
             return Err(too_large(len));
         }
-        // Through Reflect so that an allocation failure is an error here, not an exception
-        // unwinding through wasm frames; and with the intrinsic `slice`, not one the caller's
-        // object may have been given.
-        let copy = intrinsic_slice()
-            .and_then(|slice| Reflect::apply(&slice, &view, &Array::new()).ok())
-            .and_then(|copy| copy.dyn_into::<Uint8Array>().ok())
+        let copy = convert::private_copy(&view)
             .ok_or_else(|| Error::Range(format!("data is {len} bytes, more than can be copied now")))?;
         Ok(Self::Js(copy))
     }
@@ -103,12 +105,4 @@ impl Outbound {
         }
         true
     }
-}
-
-fn intrinsic_slice() -> Option<Function> {
-    let proto = Reflect::get_prototype_of(&Uint8Array::new_with_length(0)).ok()?;
-    Reflect::get(&proto, &"slice".into())
-        .ok()?
-        .dyn_into::<Function>()
-        .ok()
 }

@@ -163,7 +163,7 @@ impl Transport {
                 JsValue::from(len),
             ));
         }
-        let bytes = bytes.to_vec();
+        let bytes = convert::copy_view(bytes, "what transport recv returned")?;
         let mut core = core.try_borrow_mut().map_err(|_| busy())?;
         if bytes.is_empty() {
             core.bio_shutdown();

@@ -403,12 +403,18 @@ impl Shared {
             return;
         }
         let data = Reflect::get(event, &"data".into()).unwrap_or(JsValue::UNDEFINED);
-        let bytes = if let Some(buffer) = data.dyn_ref::<ArrayBuffer>() {
-            Uint8Array::new(buffer)
-        } else if ArrayBuffer::is_view(&data) {
-            match convert::bytes(&data, "message") {
-                Ok(v) => Uint8Array::from(v.as_slice()),
-                Err(e) => return self.end(Ending::Failed(to_js(e))),
+        let bytes = if data.dyn_ref::<ArrayBuffer>().is_some() || ArrayBuffer::is_view(&data) {
+            // A private copy: another listener may transfer or resize the message's buffer
+            // after this one returns, and the queue must not hold a view that can go dead.
+            match convert::byte_view(&data).filter(|v| v.length() > 0) {
+                None => return,
+                Some(view) => match convert::private_copy(&view) {
+                    Some(copy) => copy,
+                    None => {
+                        let e = ssl::Error::Type("a message's bytes could not be read".into());
+                        return self.end(Ending::Failed(to_js(e)));
+                    }
+                },
             }
         } else {
             let what = if data.is_string() {

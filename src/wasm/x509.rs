@@ -170,12 +170,23 @@ pub fn load_certificate(file_type: JsValue, data: JsValue) -> JsResult<X509> {
 
 /// pyOpenSSL's `dump_certificate(type, cert)`: PEM text as UTF-8 bytes, or DER.
 #[wasm_bindgen(js_name = dumpCertificate)]
-pub fn dump_certificate(file_type: JsValue, x509: &X509) -> JsResult<Vec<u8>> {
+pub fn dump_certificate(file_type: JsValue, x509: JsValue) -> JsResult<Vec<u8>> {
     let file_type = file_type_arg(&file_type)?;
+    // Taken as a plain value, so a wrong argument is a TypeError that says what it was (a
+    // typed parameter would throw wasm-bindgen's bare "expected instance of X509").
+    let der = match convert::der_via_method(&x509) {
+        Some(der) if convert::is_x509(&x509) => der?,
+        _ => {
+            return Err(
+                Error::Type(format!("x509 must be an X509, not {}", convert::type_name(&x509))).into(),
+            )
+        }
+    };
+    let cert = ssl::x509::X509::from_der(&der)?;
     Ok(if file_type == filetype::PEM {
-        x509.inner.to_pem().into_bytes()
+        cert.to_pem().into_bytes()
     } else {
-        x509.inner.der().to_vec()
+        cert.der().to_vec()
     })
 }
 
@@ -268,7 +279,16 @@ mod tests {
         let ca = X509::from_pem(JsValue::from_str(CA)).unwrap();
         let e = ca.digest(JsValue::from_str("md5")).err().unwrap();
         assert!(e.dyn_ref::<js_sys::RangeError>().is_some());
-        assert!(dump_certificate(JsValue::NULL, &ca).is_err());
+        assert!(dump_certificate(
+            JsValue::NULL,
+            JsValue::from(X509::from_pem(JsValue::from_str(CA)).unwrap())
+        )
+        .is_err());
+        let e = dump_certificate(pem(), JsValue::from(42)).err().unwrap();
+        assert!(
+            e.is_instance_of::<js_sys::TypeError>(),
+            "a non-X509 is a TypeError"
+        );
         // A malformed certificate is the package's error, not an argument error.
         let e = load_certificate(
             pem(),
@@ -282,9 +302,20 @@ mod tests {
     #[wasm_bindgen_test]
     fn dump_round_trips() {
         let ca = X509::from_pem(JsValue::from_str(CA)).unwrap();
-        assert_eq!(dump_certificate(pem(), &ca).unwrap(), CA.as_bytes());
         assert_eq!(
-            dump_certificate(JsValue::from(filetype::ASN1), &ca).unwrap(),
+            dump_certificate(
+                pem(),
+                JsValue::from(X509::from_pem(JsValue::from_str(CA)).unwrap())
+            )
+            .unwrap(),
+            CA.as_bytes()
+        );
+        assert_eq!(
+            dump_certificate(
+                JsValue::from(filetype::ASN1),
+                JsValue::from(X509::from_pem(JsValue::from_str(CA)).unwrap())
+            )
+            .unwrap(),
             ca.to_der()
         );
     }
