@@ -575,7 +575,7 @@ impl Connection {
         let state = self.state.clone();
         promise(async move {
             let _turn = state.read_lock.acquire().await;
-            let data = drive(&state, |c| c.read(max, true)).await?;
+            let data = drive_unflushed(&state, |c| c.read(max, true)).await?;
             let now = buffer.length() as usize;
             if now < capacity {
                 let e = if now == 0 {
@@ -594,6 +594,8 @@ impl Connection {
             if !peek {
                 consume(&state, data.len())?;
             }
+            // As in `read`: the data is the caller's before this flush can fail.
+            let _ = flush(&state).await;
             Ok(JsValue::from(f64::from(n)))
         })
     }
@@ -888,11 +890,17 @@ async fn send_one(state: &Rc<State>, record: &[u8]) -> JsResult<usize> {
 
 /// Up to `max` bytes of plaintext. The data is only peeked until the callbacks that ran on
 /// the way have all returned, so one that throws leaves it for the next read.
+///
+/// The data is taken before the final flush, which awaits: a `shutdown()` running meanwhile
+/// may discard unread plaintext, and must not make this read take other bytes than it returns.
+/// A flush that fails then is not this read's failure (its data is the caller's); the next
+/// call meets it again.
 async fn read(state: &Rc<State>, max: usize, peek: bool) -> JsResult<Vec<u8>> {
-    let data = drive(state, |c| c.read(max, true)).await?;
+    let data = drive_unflushed(state, |c| c.read(max, true)).await?;
     if !peek {
         consume(state, data.len())?;
     }
+    let _ = flush(state).await;
     Ok(data)
 }
 
