@@ -1,12 +1,15 @@
 // @ts-check
-// The Node entry (ESM; js/index.cjs re-exports it for require()). Loads the nodejs build of
-// the wasm synchronously, so the classes are usable as soon as the import returns.
-import { createRequire } from 'node:module';
+// The Node entry (ESM; js/index.cjs re-exports it for require()). Instantiates the same wasm
+// file as the web entry, but synchronously from disk, so the classes are usable as soon as
+// the import returns and require() can load this module (no top-level await).
 import { readFileSync, readdirSync } from 'node:fs';
+import * as wasm from '../pkg/web/rustls_ssl.js';
 import { install } from './api.js';
 
-const require = createRequire(import.meta.url);
-install(require('../pkg/node/rustls_ssl.js'), {
+// initSync compiles and instantiates without fetch or import.meta.url (only the glue's async
+// init uses those); the URL resolves against this file, wherever the package is installed.
+wasm.initSync({ module: readFileSync(new URL('../pkg/web/rustls_ssl_bg.wasm', import.meta.url)) });
+install(wasm, {
   readFile: (path) => new Uint8Array(readFileSync(path)),
   readDir: (path) => readdirSync(path),
 });
