@@ -22,7 +22,7 @@ cargo clippy --lib --tests --target wasm32-unknown-unknown -- -D warnings
 step "cargo test (the pure-Rust core, natively)"
 cargo test --lib 2>&1 | tee -a "$log"
 
-step "build pkg/node and pkg/web"
+step "build pkg/web (one wasm for every entry)"
 bash scripts/build.sh
 
 step "wasm-pack test --node"
