@@ -26,6 +26,7 @@ import {
   X509VerificationCodes,
   connect,
   memoryPair,
+  socketTransport,
   toDuplex,
   toWebStreams,
 } from 'rustls-ssl';
@@ -155,7 +156,7 @@ describe('connect as the socket of http, undici and ws', () => {
   });
 
   test('an https.Agent whose createConnection is connect: two requests, one kept-alive socket', T, async (t) => {
-    const { port } = await httpsServer(t, (req, res) => res.end(`you asked for ${req.url}`));
+    const { server, port } = await httpsServer(t, (req, res) => res.end(`you asked for ${req.url}`));
     let made = 0;
     class RustlsAgent extends https.Agent {
       createConnection(opts, cb) {
@@ -177,6 +178,19 @@ describe('connect as the socket of http, undici and ws', () => {
     assert.equal(await get('/one'), 'you asked for /one');
     assert.equal(await get('/two'), 'you asked for /two');
     assert.equal(made, 1, 'the second request reused the kept-alive TLS connection');
+    // The server drops the idle connection (Node's server does so without close_notify, a
+    // truncation: an 'error' on the free socket, which the agent handles); the agent hears
+    // 'close' and the next request makes a new connection.
+    const [idle] = Object.values(agent.freeSockets).flat();
+    const errors = [];
+    idle.on('error', (e) => errors.push(e));
+    const closed = new Promise((resolve) => idle.once('close', resolve));
+    server.closeIdleConnections();
+    await withTimeout(closed, 20000, 'idle close');
+    assert.ok(errors.every((e) => e instanceof SysCallError), `${errors}`);
+    assert.equal(Object.values(agent.freeSockets).flat().length, 0);
+    assert.equal(await get('/three'), 'you asked for /three');
+    assert.equal(made, 2);
   });
 
   test("undici's Client with connect: a POST and its echoed body", T, async (t) => {
@@ -305,6 +319,40 @@ describe('toDuplex', () => {
     assert.equal(sha256(await withTimeout(collect(cd), 20000, 'client end')), sha256(down));
   });
 
+  test('the socket closing does not lose plaintext not read yet', T, async (t) => {
+    // More than the Duplex's high-water mark, less than socketTransport's buffer: the raw
+    // socket reads it all, and the FIN after it.
+    const payload = randomBytes(200 * 1024);
+    const port = await tlsServer(t, (s) => s.end(payload));
+    const raw = net.connect(port, '127.0.0.1');
+    const sock = connect({ host: 'localhost', socket: raw, ca: CA });
+    await withTimeout(once(sock, 'secureConnect'), 20000, 'secureConnect');
+    sock.end();
+    // Both directions are over on the wire long before anyone reads.
+    await withTimeout(once(raw, 'close'), 20000, 'raw close');
+    assert.equal(sha256(await withTimeout(collect(sock), 20000, 'read')), sha256(payload));
+  });
+
+  test("a peer that closes first: 'end', then our close_notify has nowhere to go, and no error", T, async (t) => {
+    // The peer is this package (node:tls's end() sends no close_notify): close_notify, FIN.
+    const server = net.createServer((raw) => {
+      raw.on('error', () => {});
+      const conn = new Connection(serverContext(), socketTransport(raw));
+      conn.setAcceptState();
+      toDuplex(conn).on('error', () => {}).end('bye');
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    t.after(() => server.close());
+    const sock = connect({ host: 'localhost', port: server.address().port, ca: CA });
+    const errors = [];
+    sock.on('error', (e) => errors.push(e));
+    assert.equal((await withTimeout(collect(sock), 20000, 'read')).toString(), 'bye');
+    if (!sock.destroyed) await withTimeout(once(sock, 'close'), 20000, 'close');
+    assert.deepEqual(errors, []);
+    assert.ok(sock.connection.getShutdown() & 2, "the peer's close_notify arrived");
+  });
+
   test('an unexpected EOF is an error event with a SysCallError', T, async (t) => {
     const port = await tlsServer(t, (s) => {
       s.write('partial');
@@ -396,7 +444,6 @@ describe('toWebStreams', () => {
     });
     const raw = net.connect(port, '127.0.0.1');
     await once(raw, 'connect');
-    const { socketTransport } = await import('rustls-ssl');
     const conn = new Connection(clientContext(), socketTransport(raw));
     conn.setConnectState();
     conn.setTlsextHostName('localhost');
@@ -423,7 +470,6 @@ describe('toWebStreams', () => {
       setTimeout(() => s.destroy(), 100);
     });
     const raw = net.connect(port, '127.0.0.1');
-    const { socketTransport } = await import('rustls-ssl');
     const conn = new Connection(clientContext(), socketTransport(raw));
     conn.setConnectState();
     conn.setTlsextHostName('localhost');
@@ -442,7 +488,6 @@ describe('toWebStreams', () => {
   test('a failed handshake errors both streams with the SSLError', T, async (t) => {
     const port = await tlsServer(t, () => {});
     const raw = net.connect(port, '127.0.0.1');
-    const { socketTransport } = await import('rustls-ssl');
     const conn = new Connection(new Context(TLS_CLIENT_METHOD), socketTransport(raw)); // no roots
     conn.setConnectState();
     conn.setTlsextHostName('localhost');

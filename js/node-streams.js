@@ -29,8 +29,10 @@ class TLSDuplex extends Duplex {
     this._reading = false;
     if (this.socket) {
       this.socket.on('timeout', () => this.emit('timeout'));
+      // The socket closing is news only once read: the plaintext before the peer's
+      // close_notify (or the truncation error) comes first, so ask for a read, not destroy().
       this.socket.on('close', () => {
-        if (!this.destroyed) this.destroy();
+        if (!this.destroyed && !this.readableEnded) this.read(0);
       });
     }
   }
@@ -110,7 +112,7 @@ class TLSDuplex extends Duplex {
   /** @param {number} ms @param {() => void} [cb] */
   setTimeout(ms, cb) {
     if (cb) ms ? this.once('timeout', cb) : this.off('timeout', cb);
-    this.socket?.setTimeout(ms);
+    this.socket?.setTimeout?.(ms);
     return this;
   }
   /** @param {boolean} [noDelay] */
