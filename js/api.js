@@ -12,6 +12,8 @@ import {
   SysCallError,
 } from './errors.js';
 import { memoryPair, socketTransport, streamTransport } from './transports.js';
+import { transportOf } from './stream-common.js';
+import { toWebStreams } from './web-streams.js';
 
 export {
   SSLError,
@@ -24,6 +26,7 @@ export {
   memoryPair,
   socketTransport,
   streamTransport,
+  toWebStreams,
 };
 
 /** pyOpenSSL's sentinel for an ALPN select callback that accepts no protocol. */
@@ -119,6 +122,7 @@ function adoptingConnection(Base) {
     constructor(context, transport) {
       super(context, transport);
       this.__adopt(this);
+      if (transport) transportOf.set(this, transport);
     }
   };
 }

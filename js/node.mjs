@@ -15,3 +15,5 @@ install(wasm, {
 });
 
 export * from './api.js';
+// Node only: they need node:stream and node:net, so the web entry does not have them.
+export { connect, toDuplex } from './node-streams.js';

@@ -21,6 +21,9 @@ import {
   socketTransport,
   streamTransport,
   webSocketTransport,
+  connect,
+  toDuplex,
+  toWebStreams,
   type MethodValue,
   type Transport,
 } from 'rustls-ssl';
@@ -192,4 +195,18 @@ export async function mistakes(ctx: Context, conn: Connection, cert: X509, err: 
   // @ts-expect-error
   const v: 0x304 = TLS1_2_VERSION;
   void v;
+  // connect takes options, not a URL.
+  // @ts-expect-error
+  connect('https://example.com');
+  // rejectUnauthorized is a boolean.
+  // @ts-expect-error
+  connect({ host: 'example.com', rejectUnauthorized: 'no' });
+  // toDuplex and toWebStreams need a Connection.
+  // @ts-expect-error
+  toDuplex(ctx);
+  // @ts-expect-error
+  toWebStreams({ readable: null, writable: null });
+  // authorized is not a function.
+  // @ts-expect-error
+  connect({ host: 'example.com' }).authorized();
 }

@@ -3,6 +3,7 @@
 // main(), which does real handshakes, so these declarations describe code that works.
 
 import { readFileSync } from 'node:fs';
+import https from 'node:https';
 import net from 'node:net';
 
 import * as ssl from 'rustls-ssl';
@@ -50,6 +51,9 @@ import {
   type Transport,
   type VerifyCallback,
   type WebSocketTransport,
+  connect,
+  toDuplex,
+  toWebStreams,
 } from 'rustls-ssl';
 
 /** Set by main(): the compiled copy of this file runs from another directory. */
@@ -317,6 +321,28 @@ export function overWebSocket(ws: WebSocket, ctx: Context): Connection {
   const original: WebSocket = transport.socket;
   void original;
   return new Connection(ctx, transport);
+}
+
+/** Type-checked only (node-idioms.test.mjs runs these against real servers). */
+export function nodeIdioms(ca: string, conn: Connection): void {
+  const req = https.request({
+    host: 'localhost',
+    createConnection: (opts) => connect({ host: opts.host, port: opts.port, ca }),
+  });
+  req.end();
+  const sock = connect({ host: 'example.com', port: 443, ALPNProtocols: ['h2', 'http/1.1'] }, () => {
+    const ok: boolean = sock.authorized;
+    const why: string | null = sock.authorizationError;
+    const alpn: string | false = sock.alpnProtocol;
+    const version: string | null = sock.getProtocol();
+    const peer: X509 | null = sock.getPeerCertificate();
+    void ok, why, alpn, version, peer;
+  });
+  const duplex = toDuplex(conn, { allowHalfOpen: true });
+  duplex.once('secure', () => duplex.end(enc.encode('bye')));
+  const same: Connection = duplex.connection;
+  const { readable, writable } = toWebStreams(same);
+  void readable.pipeTo(writable);
 }
 
 // `using` frees at the end of the scope.
