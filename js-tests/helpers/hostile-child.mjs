@@ -381,6 +381,7 @@ const SKIPS = [
   [/\.__wrap$|\.__unwrap$|\.__destroy_into_raw$/, "wasm-bindgen's pointer-level glue (takes raw wasm addresses by design; not part of API.md)"],
   [/forged __wbg_ptr/, "pointer forgery: any code can write wasm-bindgen's raw address into __wbg_ptr; no argument check can tell a forged address from a real one"],
   [/^install$/, 'the entry wiring (api.js): takes a loaded wasm-bindgen module, called once by js/node.mjs and js/web.mjs; not part of API.md'],
+  [/^connect$/, "opens real network connections to whatever host and port it is given (hostile strings would mean DNS look-ups): its argument checks and failures are tested against loopback servers in js-tests/node-idioms.test.mjs"],
 ];
 const skipReason = (label) => SKIPS.find(([re]) => re.test(label))?.[1];
 
