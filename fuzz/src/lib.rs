@@ -346,15 +346,11 @@ fn edit_records(recs: &mut Vec<Vec<u8>>, o: &Op<'_>, a: usize, b: usize) {
         op::RECORD_TYPE => {
             recs[i][0] = o.b as u8;
         }
-        op::RECORD_VERSION => {
-            if recs[i].len() >= 3 {
-                recs[i][1..3].copy_from_slice(&o.b.to_be_bytes());
-            }
+        op::RECORD_VERSION if recs[i].len() >= 3 => {
+            recs[i][1..3].copy_from_slice(&o.b.to_be_bytes());
         }
-        op::RECORD_LENGTH => {
-            if recs[i].len() >= 5 {
-                recs[i][3..5].copy_from_slice(&o.b.to_be_bytes());
-            }
+        op::RECORD_LENGTH if recs[i].len() >= 5 => {
+            recs[i][3..5].copy_from_slice(&o.b.to_be_bytes());
         }
         _ => {}
     }
