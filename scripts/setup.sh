@@ -38,6 +38,9 @@ if ! command -v wasm-pack >/dev/null; then
   cargo install -q wasm-pack
 fi
 
+# Nightly Rust and cargo-fuzz, for the fuzz smoke in `npm test` (scripts/fuzz.sh).
+bash scripts/fuzz.sh install
+
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   if [ -f package-lock.json ]; then
     log "npm ci"

@@ -22,6 +22,10 @@ cargo clippy --lib --tests --target wasm32-unknown-unknown -- -D warnings
 step "cargo test (the pure-Rust core, natively)"
 cargo test --lib 2>&1 | tee -a "$log"
 
+# Its lines are summaries ("fuzz TARGET N executions …"), kept out of the tally below.
+step "cargo fuzz smoke (every target: its corpus, its regressions, a few seconds)"
+bash scripts/fuzz.sh smoke
+
 step "build pkg/web (one wasm for every entry)"
 bash scripts/build.sh
 

@@ -5,7 +5,7 @@
 //! of keys that ring cannot sign with (RSA under 2048 bits, P-521, DSA, Ed448).
 
 use pkcs8::der::asn1::{BitStringRef, ContextSpecific, OctetStringRef, UintRef};
-use pkcs8::der::{Decode, Reader, SliceReader, TagNumber};
+use pkcs8::der::{Decode, Length, Reader, SliceReader, Tag, TagNumber};
 use pkcs8::pkcs5::pbes2::Kdf;
 use pkcs8::pkcs5::EncryptionScheme;
 use pkcs8::{AlgorithmIdentifierRef, EncryptedPrivateKeyInfo, ObjectIdentifier, PrivateKeyInfo};
@@ -243,7 +243,7 @@ fn algorithm_name(oid: &ObjectIdentifier) -> String {
 fn rsa_bits(pkcs1: &[u8]) -> pkcs8::der::Result<u32> {
     let mut reader = SliceReader::new(pkcs1)?;
     let bits = reader.sequence(|seq| {
-        let _version = UintRef::decode(seq)?;
+        let version = UintRef::decode(seq)?;
         let modulus = UintRef::decode(seq)?;
         for _ in 0..7 {
             // publicExponent, privateExponent, prime1, prime2, exponent1, exponent2, coefficient
@@ -252,6 +252,12 @@ fn rsa_bits(pkcs1: &[u8]) -> pkcs8::der::Result<u32> {
         // otherPrimeInfos of a multi-prime key: ring refuses those when asked to sign.
         let rest = seq.remaining_len();
         seq.read_slice(rest)?;
+        // Version 0 is two-prime, 1 multi-prime; anything else is not an RSAPrivateKey, and
+        // would load from PEM while its own DER (guessed by its version) would not.
+        let multi_prime = u8::from(rest != Length::ZERO);
+        if version.as_bytes() != [multi_prime] {
+            return Err(Tag::Integer.value_error());
+        }
         Ok(magnitude_bits(modulus.as_bytes()))
     })?;
     reader.finish(bits)
@@ -262,7 +268,10 @@ fn rsa_bits(pkcs1: &[u8]) -> pkcs8::der::Result<u32> {
 fn ec_bits(sec1: &[u8], outer_curve: Option<ObjectIdentifier>) -> pkcs8::der::Result<u32> {
     let mut reader = SliceReader::new(sec1)?;
     let (private_len, inner_curve) = reader.sequence(|seq| {
-        let _version = UintRef::decode(seq)?;
+        // ecPrivkeyVer1 is the only version (RFC 5915).
+        if UintRef::decode(seq)?.as_bytes() != [1] {
+            return Err(Tag::Integer.value_error());
+        }
         let private = OctetStringRef::decode(seq)?;
         let curve = ContextSpecific::<ObjectIdentifier>::decode_explicit(seq, TagNumber::N0)?;
         let _public = ContextSpecific::<BitStringRef<'_>>::decode_explicit(seq, TagNumber::N1)?;
@@ -688,5 +697,28 @@ mod tests {
         assert_eq!(magnitude_bits(&[]), 0);
         assert_eq!(magnitude_bits(&[0, 0, 1]), 1);
         assert_eq!(magnitude_bits(&[0, 0x80, 0]), 16);
+    }
+
+    /// Found by fuzzing (fuzz/regressions/pem_loaders/sec1-version-10): a PEM key with a
+    /// version RFC 5915 / RFC 8017 do not allow loaded from PEM, yet its own DER (`toDer`) did
+    /// not load again, and ring could not use it.
+    #[test]
+    fn key_versions_outside_the_format_are_refused() {
+        // 30 77 02 01 01 … → version 10 (0x0a).
+        let sec1 = P256_SEC1.replacen("MHcCAQEE", "MHcCAQoE", 1);
+        assert_ne!(sec1, P256_SEC1);
+        assert!(PKey::from_pem(sec1.as_bytes(), None).is_err());
+        // 30 82 04 a2 02 01 00 02 82 … → version 5; version 1 means multi-prime, and there
+        // are no otherPrimeInfos.
+        for (from, to) in [("MIIEogIBAAKC", "MIIEogIBBQKC"), ("MIIEogIBAAKC", "MIIEogIBAQKC")] {
+            let pkcs1 = RSA2048_PKCS1.replacen(from, to, 1);
+            assert_ne!(pkcs1, RSA2048_PKCS1);
+            assert!(PKey::from_pem(pkcs1.as_bytes(), None).is_err(), "{to}");
+        }
+        // The genuine keys still load, and their DER loads again.
+        for pem in [P256_SEC1, RSA2048_PKCS1] {
+            let key = PKey::from_pem(pem.as_bytes(), None).unwrap();
+            PKey::from_der(key.der().secret_der()).unwrap();
+        }
     }
 }
