@@ -22,37 +22,36 @@ export class SSLError extends Error {
 
 /** The operation needs more bytes from the peer than the transport has now. */
 export class WantReadError extends SSLError {
+  code = 'ERR_SSL_WANT_READ';
+
   /** @param {Array<[string, string, string]>} [errors] */
   constructor(errors = []) {
     super(errors, 'want read: no data from the peer yet; call again when the transport has more');
-    this.code = 'ERR_SSL_WANT_READ';
   }
 }
 
 /** The transport would not take the outgoing bytes now; they stay queued. */
 export class WantWriteError extends SSLError {
+  code = 'ERR_SSL_WANT_WRITE';
+
   /** @param {Array<[string, string, string]>} [errors] */
   constructor(errors = []) {
     super(errors, 'want write: the transport would not take more data now; call again later');
-    this.code = 'ERR_SSL_WANT_WRITE';
   }
 }
 
 /** Exported for completeness, as in pyOpenSSL; never raised. */
 export class WantX509LookupError extends SSLError {
-  /** @param {Array<[string, string, string]>} [errors] */
-  constructor(errors = []) {
-    super(errors);
-    this.code = 'ERR_SSL_WANT_X509_LOOKUP';
-  }
+  code = 'ERR_SSL_WANT_X509_LOOKUP';
 }
 
 /** The peer closed the TLS session cleanly (close_notify received). */
 export class ZeroReturnError extends SSLError {
+  code = 'ERR_SSL_ZERO_RETURN';
+
   /** @param {Array<[string, string, string]>} [errors] */
   constructor(errors = []) {
     super(errors, 'the peer closed the TLS session (close_notify)');
-    this.code = 'ERR_SSL_ZERO_RETURN';
   }
 }
 
