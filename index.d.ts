@@ -377,12 +377,22 @@ export declare const version: Readonly<{ package: string; rustls: string }>;
 /**
  * Any TLS failure (pyOpenSSL's `SSL.Error`, also exported as `Error`). `errors` is the
  * error queue, `[lib, func, reason][]`; `message` joins the reasons. Bad argument types are
- * plain `TypeError`s and out-of-range values `RangeError`s, not `SSLError`s.
+ * plain `TypeError`s (`code` `ERR_INVALID_ARG_TYPE`) and out-of-range values `RangeError`s
+ * (`ERR_OUT_OF_RANGE`), not `SSLError`s; a call on a freed object is a `TypeError` with
+ * `ERR_USE_AFTER_FREE`.
  */
 export declare class SSLError extends globalThis.Error {
   constructor(errors?: ErrorTriple[], message?: string, options?: { cause?: unknown });
   /** pyOpenSSL's error queue: `[lib, func, reason]` triples. */
   errors: ErrorTriple[];
+  /**
+   * Node's error code: a verification failure's X509 name (`CERT_HAS_EXPIRED`,
+   * `ERR_TLS_CERT_ALTNAME_INVALID`, …), `ERR_SSL_<REASON>` in OpenSSL's words
+   * (`ERR_SSL_WRONG_VERSION_NUMBER`), `ERR_SSL_WANT_READ`, `ECONNRESET`, … (API.md §8).
+   */
+  code: string;
+  /** On a certificate verification failure: the `X509_V_*` number (`X509VerificationCodes`). */
+  verifyResult?: number;
 }
 export { SSLError as Error };
 

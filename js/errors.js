@@ -1,7 +1,8 @@
 // @ts-check
 // The error classes of API.md §3, defined once. The wasm module builds its errors from
 // these very constructors (handed over in api.js), so `instanceof` works on every error the
-// package raises.
+// package raises, and then sets each one's `code` (and `verifyResult`) itself (API.md §8,
+// src/wasm/errors.rs). The codes here are only for instances made in JS.
 
 /** Any TLS failure. `errors` has pyOpenSSL's error-queue shape: `[lib, func, reason][]`. */
 export class SSLError extends Error {
@@ -14,11 +15,15 @@ export class SSLError extends Error {
     super(message ?? (errors.map((e) => e[2]).join('; ') || 'SSL error'), options);
     this.name = new.target.name;
     this.errors = errors;
+    /** Node's error code: `ERR_SSL_<REASON>`, a verification failure's X509 name, … */
+    this.code = 'ERR_SSL_ERROR';
   }
 }
 
 /** The operation needs more bytes from the peer than the transport has now. */
 export class WantReadError extends SSLError {
+  code = 'ERR_SSL_WANT_READ';
+
   /** @param {Array<[string, string, string]>} [errors] */
   constructor(errors = []) {
     super(errors, 'want read: no data from the peer yet; call again when the transport has more');
@@ -27,6 +32,8 @@ export class WantReadError extends SSLError {
 
 /** The transport would not take the outgoing bytes now; they stay queued. */
 export class WantWriteError extends SSLError {
+  code = 'ERR_SSL_WANT_WRITE';
+
   /** @param {Array<[string, string, string]>} [errors] */
   constructor(errors = []) {
     super(errors, 'want write: the transport would not take more data now; call again later');
@@ -34,10 +41,14 @@ export class WantWriteError extends SSLError {
 }
 
 /** Exported for completeness, as in pyOpenSSL; never raised. */
-export class WantX509LookupError extends SSLError {}
+export class WantX509LookupError extends SSLError {
+  code = 'ERR_SSL_WANT_X509_LOOKUP';
+}
 
 /** The peer closed the TLS session cleanly (close_notify received). */
 export class ZeroReturnError extends SSLError {
+  code = 'ERR_SSL_ZERO_RETURN';
+
   /** @param {Array<[string, string, string]>} [errors] */
   constructor(errors = []) {
     super(errors, 'the peer closed the TLS session (close_notify)');
@@ -55,5 +66,8 @@ export class SysCallError extends SSLError {
     super([['system library', '', errstr]], errstr, options);
     this.errno = errno;
     this.errstr = errstr;
+    // What the transport threw names the failure when it can (`EPIPE`, …); an EOF is a reset.
+    const cause = /** @type {{ code?: unknown } | undefined} */ (options?.cause);
+    this.code = typeof cause?.code === 'string' ? cause.code : 'ECONNRESET';
   }
 }

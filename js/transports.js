@@ -5,6 +5,15 @@
 
 const EMPTY = new Uint8Array(0);
 
+/**
+ * An error with Node's `code` (API.md §8); a connection's `SysCallError` takes the code of
+ * what its transport threw.
+ * @template {Error} E @param {E} err @param {string} code @returns {E & { code: string }}
+ */
+function coded(err, code) {
+  return Object.assign(err, { code });
+}
+
 /** A byte queue with awaiting readers: what one side sends, the other receives. */
 class Pipe {
   constructor() {
@@ -23,7 +32,7 @@ class Pipe {
    *   Buffer's `slice` is no copy), so memory pipes copy; socket chunks are already fresh
    */
   push(bytes, copy = true) {
-    if (this.ended) throw new Error('the other side of this memory pipe was closed');
+    if (this.ended) throw coded(new Error('the other side of this memory pipe was closed'), 'EPIPE');
     if (bytes.length) this.chunks.push(copy ? new Uint8Array(bytes) : bytes);
     this.wake();
   }
@@ -107,7 +116,7 @@ const SOCKET_HIGH_WATER = 256 * 1024;
  */
 export function socketTransport(socket) {
   if (!socket || typeof socket.on !== 'function' || typeof socket.write !== 'function') {
-    throw new TypeError('socketTransport needs a Node net.Socket or Duplex stream');
+    throw coded(new TypeError('socketTransport needs a Node net.Socket or Duplex stream'), 'ERR_INVALID_ARG_TYPE');
   }
   const inbox = new Pipe();
   let buffered = 0;
@@ -129,7 +138,7 @@ export function socketTransport(socket) {
     /** @param {Uint8Array} data */
     send(data) {
       if (failure) throw failure;
-      if (socket.destroyed || socket.writableEnded) throw new Error('socket is closed');
+      if (socket.destroyed || socket.writableEnded) throw coded(new Error('socket is closed'), 'EPIPE');
       const ok = socket.write(new Uint8Array(data));
       if (ok) return data.length;
       return new Promise((resolve, reject) => {
@@ -139,7 +148,7 @@ export function socketTransport(socket) {
           err ? reject(err) : resolve(data.length);
         };
         const onDrain = () => done(undefined);
-        const onClose = () => done(failure ?? new Error('socket closed before the data was sent'));
+        const onClose = () => done(failure ?? coded(new Error('socket closed before the data was sent'), 'EPIPE'));
         socket.on('drain', onDrain);
         socket.on('close', onClose);
       });
@@ -184,7 +193,10 @@ const STREAM_MAX_WRITES = 1024;
  */
 export function streamTransport({ readable, writable } = /** @type {any} */ ({})) {
   if (!readable || typeof readable.getReader !== 'function' || !writable || typeof writable.getWriter !== 'function') {
-    throw new TypeError('streamTransport needs { readable, writable }: a ReadableStream and a WritableStream');
+    throw coded(
+      new TypeError('streamTransport needs { readable, writable }: a ReadableStream and a WritableStream'),
+      'ERR_INVALID_ARG_TYPE',
+    );
   }
   const reader = readable.getReader();
   const writer = writable.getWriter();
@@ -223,7 +235,10 @@ export function streamTransport({ readable, writable } = /** @type {any} */ ({})
         return EMPTY;
       }
       if (!ArrayBuffer.isView(value)) {
-        throw new TypeError(`streamTransport: the readable gave a ${typeof value} chunk; it must give Uint8Arrays`);
+        throw coded(
+          new TypeError(`streamTransport: the readable gave a ${typeof value} chunk; it must give Uint8Arrays`),
+          'ERR_INVALID_ARG_TYPE',
+        );
       }
       if (value.byteLength === 0) continue; // an empty array would read as end of stream
       leftover = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
@@ -257,7 +272,7 @@ export function streamTransport({ readable, writable } = /** @type {any} */ ({})
     /** @param {Uint8Array} data */
     send(data) {
       if (failure) throw failure.error;
-      if (closed) throw new Error('streamTransport: the transport was closed');
+      if (closed) throw coded(new Error('streamTransport: the transport was closed'), 'EPIPE');
       const copy = new Uint8Array(data); // now: the view is only valid during the call
       const turn = tail.then(() => write(copy));
       tail = turn.catch(() => {});

@@ -155,6 +155,12 @@ export async function mistakes(ctx: Context, conn: Connection, cert: X509, err: 
     void first;
     // @ts-expect-error
     void err.errno;
+    // code is a string; verifyResult is there only on a verification failure.
+    // @ts-expect-error
+    const code: number = err.code;
+    void code;
+    // @ts-expect-error
+    void err.verifyResult.toFixed();
   }
   if (err instanceof SysCallError) {
     // @ts-expect-error

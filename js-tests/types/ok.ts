@@ -236,6 +236,9 @@ async function memoryBio(): Promise<void> {
     assert(false, 'no peer: cannot finish');
   } catch (e) {
     assert(e instanceof WantReadError, 'want read');
+    const code: string = e.code;
+    const verifyResult: number | undefined = e.verifyResult;
+    assert(code === 'ERR_SSL_WANT_READ' && verifyResult === undefined, 'Node code, no verify result');
     const errors: ErrorTriple[] = e.errors;
     const [lib, func, reason]: [string, string, string] = errors[0] ?? ['', '', ''];
     void lib, func, reason;

@@ -86,6 +86,36 @@ impl Error {
         }
     }
 
+    /// Node's `err.code` for this error (API.md §8). Exhaustive on purpose: a new variant must
+    /// be given its code here.
+    pub fn code(&self) -> String {
+        match self {
+            Error::WantRead => "ERR_SSL_WANT_READ".into(),
+            Error::WantWrite => "ERR_SSL_WANT_WRITE".into(),
+            Error::ZeroReturn => "ERR_SSL_ZERO_RETURN".into(),
+            // The core's only system error is the transport ending without close_notify,
+            // which Node reports as a reset; the binding gives transport failures their own.
+            Error::SysCall { .. } => "ECONNRESET".into(),
+            Error::Tls(e) => openssl_code(LIB_SSL, openssl_words(e)),
+            Error::Verify { code, .. } => code.node_code().into(),
+            Error::CallbackFailed => "ERR_SSL_CALLBACK_FAILED".into(),
+            Error::Ssl { lib, reason } => openssl_code(lib, reason),
+            Error::UnsupportedProtocol | Error::NoCipherMatch | Error::NotSupported(_) => {
+                openssl_code(LIB_SSL, &self.to_string())
+            }
+            Error::Type(_) => "ERR_INVALID_ARG_TYPE".into(),
+            Error::Range(_) => "ERR_OUT_OF_RANGE".into(),
+        }
+    }
+
+    /// The `X509_V_*` number of a verification failure, carried as `verifyResult`.
+    pub fn verify_result(&self) -> Option<i32> {
+        match self {
+            Error::Verify { code, .. } => Some(code.0),
+            _ => None,
+        }
+    }
+
     /// Fatal errors poison the connection: every later operation reports the same one.
     pub fn is_fatal(&self) -> bool {
         matches!(self, Error::Tls(_) | Error::Verify { .. } | Error::CallbackFailed)
@@ -127,28 +157,56 @@ impl From<rustls::Error> for Error {
 
 /// OpenSSL's wording for the failures people search for, with rustls's own text after it.
 fn tls_reason(e: &rustls::Error) -> String {
-    use rustls::{AlertDescription as A, Error as E, PeerIncompatible as PI, PeerMisbehaved as PM};
-    let openssl = match e {
-        E::AlertReceived(a) => {
-            let name = match a {
-                A::HandshakeFailure => "sslv3 alert handshake failure",
-                A::BadCertificate => "sslv3 alert bad certificate",
-                A::CertificateUnknown => "sslv3 alert certificate unknown",
-                A::CertificateExpired => "sslv3 alert certificate expired",
-                A::UnknownCA => "tlsv1 alert unknown ca",
-                A::DecryptError => "tlsv1 alert decrypt error",
-                A::ProtocolVersion => "tlsv1 alert protocol version",
-                A::InternalError => "tlsv1 alert internal error",
-                A::NoApplicationProtocol => "tlsv1 alert no application protocol",
-                A::CertificateRequired => "tlsv13 alert certificate required",
-                A::UnrecognisedName => "tlsv1 unrecognized name",
-                A::DecodeError => "tlsv1 alert decode error",
-                A::IllegalParameter => "sslv3 alert illegal parameter",
-                _ => "alert received",
-            };
-            return format!("{name} (peer sent {a:?})");
+    match e {
+        rustls::Error::AlertReceived(a) => format!("{} (peer sent {a:?})", openssl_words(e)),
+        _ => format!("{}: {e}", openssl_words(e)),
+    }
+}
+
+/// The reason OpenSSL gives for the same failure (its `SSL_R_*` text), which is also what
+/// the error's `code` is made from.
+fn openssl_words(e: &rustls::Error) -> &'static str {
+    use rustls::{
+        AlertDescription as A, Error as E, InvalidMessage as IM, PeerIncompatible as PI, PeerMisbehaved as PM,
+    };
+    match e {
+        E::AlertReceived(a) => match a {
+            A::UnexpectedMessage => "sslv3 alert unexpected message",
+            A::BadRecordMac => "sslv3 alert bad record mac",
+            A::RecordOverflow => "tlsv1 alert record overflow",
+            A::HandshakeFailure => "sslv3 alert handshake failure",
+            A::BadCertificate => "sslv3 alert bad certificate",
+            A::UnsupportedCertificate => "sslv3 alert unsupported certificate",
+            A::CertificateRevoked => "sslv3 alert certificate revoked",
+            A::CertificateExpired => "sslv3 alert certificate expired",
+            A::CertificateUnknown => "sslv3 alert certificate unknown",
+            A::IllegalParameter => "sslv3 alert illegal parameter",
+            A::UnknownCA => "tlsv1 alert unknown ca",
+            A::AccessDenied => "tlsv1 alert access denied",
+            A::DecodeError => "tlsv1 alert decode error",
+            A::DecryptError => "tlsv1 alert decrypt error",
+            A::ProtocolVersion => "tlsv1 alert protocol version",
+            A::InsufficientSecurity => "tlsv1 alert insufficient security",
+            A::InternalError => "tlsv1 alert internal error",
+            A::InappropriateFallback => "tlsv1 alert inappropriate fallback",
+            A::UnsupportedExtension => "tlsv1 unsupported extension",
+            A::UnrecognisedName => "tlsv1 unrecognized name",
+            A::UnknownPSKIdentity => "tlsv1 alert unknown psk identity",
+            A::CertificateRequired => "tlsv13 alert certificate required",
+            A::NoApplicationProtocol => "tlsv1 alert no application protocol",
+            _ => "alert received",
+        },
+        // A first record that is not TLS at all (an HTTP request or response, a banner).
+        E::InvalidMessage(IM::InvalidContentType | IM::UnknownProtocolVersion) => "wrong version number",
+        E::InvalidMessage(IM::MessageTooLarge) => "packet length too long",
+        E::InvalidMessage(IM::HandshakePayloadTooLarge | IM::CertificatePayloadTooLarge) => {
+            "excessive message size"
         }
-        E::InvalidMessage(_) | E::InappropriateMessage { .. } => "wrong version number or malformed record",
+        E::InvalidMessage(IM::InvalidCcs) => "bad change cipher spec",
+        E::InvalidMessage(IM::UnexpectedMessage(_))
+        | E::InappropriateMessage { .. }
+        | E::InappropriateHandshakeMessage { .. } => "unexpected message",
+        E::InvalidMessage(_) => "bad packet",
         E::DecryptError => "decryption failed or bad record mac",
         // No version both sides speak, on whichever side found out (rustls sends the peer a
         // protocol_version alert in each case, as OpenSSL does).
@@ -173,8 +231,34 @@ fn tls_reason(e: &rustls::Error) -> String {
         E::InvalidCertificate(_) => "certificate verify failed",
         E::PeerMisbehaved(_) => "peer misbehaved",
         _ => "tls error",
+    }
+}
+
+/// Node's `err.code` for an OpenSSL-style reason: `ERR_SSL_` and the reason in capitals for
+/// the SSL library, `ERR_OSSL_<LIB>_` for the others (`ERR_OSSL_PEM_NO_START_LINE`), as Node
+/// derives them. Only OpenSSL's words count: what follows a `:` or `(` is our detail.
+fn openssl_code(lib: &str, reason: &str) -> String {
+    let prefix = match lib {
+        LIB_PEM => "ERR_OSSL_PEM_",
+        LIB_X509 => "ERR_OSSL_X509_",
+        LIB_SYS => "ERR_OSSL_SYS_",
+        _ => "ERR_SSL_",
     };
-    format!("{openssl}: {e}")
+    let words = reason.split([':', '(']).next().unwrap_or_default();
+    let mut code = String::from(prefix);
+    for word in words
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if !code.ends_with('_') {
+            code.push('_');
+        }
+        code.push_str(&word.to_ascii_uppercase());
+    }
+    if code.ends_with('_') {
+        code.push_str("ERROR");
+    }
+    code
 }
 
 #[cfg(test)]
@@ -246,5 +330,114 @@ mod tests {
         let e = Error::Tls(rustls::Error::AlertReceived(rustls::AlertDescription::UnknownCA));
         assert!(e.to_string().starts_with("tlsv1 alert unknown ca"));
         assert!(e.is_fatal());
+    }
+
+    #[test]
+    fn codes_are_nodes() {
+        use rustls::{AlertDescription as A, Error as E, InvalidMessage as IM, PeerIncompatible as PI};
+        let cases: Vec<(Error, &str)> = vec![
+            (Error::WantRead, "ERR_SSL_WANT_READ"),
+            (Error::WantWrite, "ERR_SSL_WANT_WRITE"),
+            (Error::ZeroReturn, "ERR_SSL_ZERO_RETURN"),
+            (Error::unexpected_eof(), "ECONNRESET"),
+            (
+                E::InvalidMessage(IM::InvalidContentType).into(),
+                "ERR_SSL_WRONG_VERSION_NUMBER",
+            ),
+            (
+                E::InvalidMessage(IM::MessageTooLarge).into(),
+                "ERR_SSL_PACKET_LENGTH_TOO_LONG",
+            ),
+            (
+                E::InvalidMessage(IM::MessageTooShort).into(),
+                "ERR_SSL_BAD_PACKET",
+            ),
+            (
+                E::DecryptError.into(),
+                "ERR_SSL_DECRYPTION_FAILED_OR_BAD_RECORD_MAC",
+            ),
+            (
+                E::AlertReceived(A::ProtocolVersion).into(),
+                "ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION",
+            ),
+            (
+                E::AlertReceived(A::HandshakeFailure).into(),
+                "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE",
+            ),
+            (
+                E::AlertReceived(A::UnknownCA).into(),
+                "ERR_SSL_TLSV1_ALERT_UNKNOWN_CA",
+            ),
+            (
+                E::AlertReceived(A::CertificateRequired).into(),
+                "ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED",
+            ),
+            (
+                E::PeerIncompatible(PI::Tls12NotOffered).into(),
+                "ERR_SSL_UNSUPPORTED_PROTOCOL",
+            ),
+            (
+                E::PeerIncompatible(PI::NoCipherSuitesInCommon).into(),
+                "ERR_SSL_NO_SHARED_CIPHER",
+            ),
+            (Error::UnsupportedProtocol, "ERR_SSL_UNSUPPORTED_PROTOCOL"),
+            (Error::NoCipherMatch, "ERR_SSL_NO_CIPHER_MATCH"),
+            (
+                Error::ssl("bad write retry: with other data"),
+                "ERR_SSL_BAD_WRITE_RETRY",
+            ),
+            (
+                Error::ssl("unsupported group: foo (bar)"),
+                "ERR_SSL_UNSUPPORTED_GROUP",
+            ),
+            (
+                Error::pem("no start line (expected DH PARAMETERS)"),
+                "ERR_OSSL_PEM_NO_START_LINE",
+            ),
+            (
+                Error::x509("key values mismatch"),
+                "ERR_OSSL_X509_KEY_VALUES_MISMATCH",
+            ),
+            (Error::ssl(""), "ERR_SSL_ERROR"),
+            (Error::ssl("::(("), "ERR_SSL_ERROR"),
+            (
+                Error::NotSupported("renegotiation"),
+                "ERR_SSL_RENEGOTIATION_IS_NOT_SUPPORTED",
+            ),
+            (Error::CallbackFailed, "ERR_SSL_CALLBACK_FAILED"),
+            (Error::Type("x".into()), "ERR_INVALID_ARG_TYPE"),
+            (Error::Range("x".into()), "ERR_OUT_OF_RANGE"),
+            (
+                Error::Verify {
+                    code: VerifyCode::ERR_CERT_HAS_EXPIRED,
+                    detail: "a: b (c)".into(),
+                },
+                "CERT_HAS_EXPIRED",
+            ),
+        ];
+        for (e, code) in cases {
+            assert_eq!(e.code(), code, "{e:?}");
+            assert_eq!(e.verify_result().is_some(), matches!(e, Error::Verify { .. }));
+        }
+        let e = Error::Verify {
+            code: VerifyCode::ERR_IP_ADDRESS_MISMATCH,
+            detail: String::new(),
+        };
+        assert_eq!(
+            (e.code().as_str(), e.verify_result()),
+            ("ERR_TLS_CERT_ALTNAME_INVALID", Some(64))
+        );
+    }
+
+    #[test]
+    fn garbage_reads_like_openssl() {
+        use rustls::InvalidMessage as IM;
+        let e = Error::Tls(rustls::Error::InvalidMessage(IM::InvalidContentType));
+        assert!(e.to_string().starts_with("wrong version number: "), "{e}");
+        let e = Error::Tls(rustls::Error::InappropriateMessage {
+            expect_types: vec![],
+            got_type: rustls::ContentType::ApplicationData,
+        });
+        assert!(e.to_string().starts_with("unexpected message: "), "{e}");
     }
 }

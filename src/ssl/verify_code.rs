@@ -19,6 +19,14 @@ macro_rules! verify_codes {
                     _ => "unknown certificate verification error",
                 }
             }
+
+            /// The name without `X509_V_` (`ERR_CERT_HAS_EXPIRED`), if OpenSSL 3 has one.
+            pub fn name(self) -> Option<&'static str> {
+                match self.0 {
+                    $($value => Some(stringify!($name)),)*
+                    _ => None,
+                }
+            }
         }
     };
 }
@@ -119,4 +127,56 @@ verify_codes! {
     ERR_CA_CERT_MISSING_KEY_USAGE = 92, "ca cert missing key usage";
     ERR_EXTENSIONS_REQUIRE_VERSION_3 = 93, "extensions require version 3";
     ERR_EC_KEY_EXPLICIT_PARAMS = 94, "ec key explicit params";
+}
+
+impl VerifyCode {
+    /// Node's `err.code` for this result: the OpenSSL name without `X509_V_ERR_`, as Node's
+    /// `X509ErrorCode` writes it, except that a name mismatch is the error Node's own host check
+    /// throws. Node's table stops at the codes OpenSSL 1.0 had (it says `UNSPECIFIED` beyond);
+    /// the same rule carries on past it, so `UNHANDLED_CRITICAL_EXTENSION` says what happened.
+    pub fn node_code(self) -> &'static str {
+        match self {
+            VerifyCode::ERR_HOSTNAME_MISMATCH | VerifyCode::ERR_IP_ADDRESS_MISMATCH => {
+                "ERR_TLS_CERT_ALTNAME_INVALID"
+            }
+            _ => match self.name() {
+                Some(name) => name.strip_prefix("ERR_").unwrap_or(name),
+                None => "UNSPECIFIED",
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::VerifyCode;
+
+    #[test]
+    fn node_codes_are_nodes_names() {
+        let cases = [
+            (9, "CERT_NOT_YET_VALID"),
+            (10, "CERT_HAS_EXPIRED"),
+            (18, "DEPTH_ZERO_SELF_SIGNED_CERT"),
+            (19, "SELF_SIGNED_CERT_IN_CHAIN"),
+            (20, "UNABLE_TO_GET_ISSUER_CERT_LOCALLY"),
+            (21, "UNABLE_TO_VERIFY_LEAF_SIGNATURE"),
+            (22, "CERT_CHAIN_TOO_LONG"),
+            (25, "PATH_LENGTH_EXCEEDED"),
+            (26, "INVALID_PURPOSE"),
+            (7, "CERT_SIGNATURE_FAILURE"),
+            (34, "UNHANDLED_CRITICAL_EXTENSION"),
+            (79, "INVALID_CA"),
+            (62, "ERR_TLS_CERT_ALTNAME_INVALID"),
+            (64, "ERR_TLS_CERT_ALTNAME_INVALID"),
+            (63, "EMAIL_MISMATCH"),
+            (1000, "UNSPECIFIED"),
+            (-1, "UNSPECIFIED"),
+        ];
+        for (n, code) in cases {
+            assert_eq!(VerifyCode(n).node_code(), code, "{n}");
+        }
+        for &(name, value) in VerifyCode::ALL {
+            assert_eq!(VerifyCode(value).name(), Some(name));
+        }
+    }
 }

@@ -10,7 +10,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use crate::ssl;
 use crate::wasm::convert;
-use crate::wasm::errors::{syscall_with_cause, to_js, JsResult};
+use crate::wasm::errors::{invalid_return, syscall_with_cause, to_js, JsResult};
 use crate::wasm::lock::{pending, AsyncLock};
 
 /// How much ciphertext one `recv` asks for: a full record with its header fits, and large
@@ -99,7 +99,7 @@ impl Transport {
                     Some(n) if n <= len => n,
                     _ => {
                         self.unsent.replace(Some(data));
-                        return Err(syscall_with_cause(
+                        return Err(invalid_return(
                             "transport send returned neither a byte count nor undefined",
                             returned,
                         ));
@@ -149,14 +149,14 @@ impl Transport {
             return Ok(false);
         }
         let Some(bytes) = returned.dyn_ref::<Uint8Array>() else {
-            return Err(syscall_with_cause(
+            return Err(invalid_return(
                 "transport recv returned neither bytes, an empty array (end of stream) nor null",
                 returned,
             ));
         };
         let len = bytes.length();
         if len > RECV_HARD_LIMIT {
-            return Err(syscall_with_cause(
+            return Err(invalid_return(
                 &format!(
                     "transport recv returned {len} bytes at once, more than the {RECV_HARD_LIMIT} accepted (it was asked for {RECV_CHUNK})"
                 ),
