@@ -33,40 +33,10 @@ GOOD_END=21200101000000Z
 
 # ---------------------------------------------------------------------------------------------
 # The throwaway CA database and the extension sections every certificate picks from.
-mkdir -p "$WORK/db/new"
-: >"$WORK/db/index.txt"
-echo 1000 >"$WORK/db/serial"
-cat >"$WORK/ca.cnf" <<EOF
-[ ca ]
-default_ca = test_ca
-
-[ test_ca ]
-dir               = $WORK/db
-database          = \$dir/index.txt
-new_certs_dir     = \$dir/new
-serial            = \$dir/serial
-default_md        = sha256
-policy            = policy_any
-unique_subject    = no
-preserve          = yes
-email_in_dn       = no
-copy_extensions   = none
-default_days      = 36500
-
-[ policy_any ]
-countryName            = optional
-stateOrProvinceName    = optional
-localityName           = optional
-organizationName       = optional
-organizationalUnitName = optional
-commonName             = supplied
-
-[ req ]
-distinguished_name = req_dn
-prompt             = no
-[ req_dn ]
-CN = placeholder
-
+# shellcheck source=ca-db.sh
+source scripts/ca-db.sh  # the cwd is the repository root (see the cd above)
+ca_db "$WORK" 1000
+cat >>"$WORK/ca.cnf" <<EOF
 [ v3_root ]
 basicConstraints       = critical, CA:TRUE
 keyUsage               = critical, keyCertSign, cRLSign
