@@ -408,6 +408,10 @@ impl Shared {
             // after this one returns, and the queue must not hold a view that can go dead.
             match convert::byte_view(&data).filter(|v| v.length() > 0) {
                 None => return,
+                // One message over the limit can never fit: fail before copying it.
+                Some(view) if (view.length() as usize).saturating_add(MESSAGE_OVERHEAD) > RECV_LIMIT => {
+                    return self.overflow();
+                }
                 Some(view) => match convert::private_copy(&view) {
                     Some(copy) => copy,
                     None => {
