@@ -1,7 +1,16 @@
 #!/usr/bin/env bash
-# Installs, idempotently, everything a fresh machine of this project's kind lacks to build and
-# test rustls-ssl. Each step checks first, so a second run costs a few hundred milliseconds.
+# Installs, idempotently, what a fresh machine of this project's kind lacks. Each step checks
+# first, so a second run costs a few hundred milliseconds.
+#   bash scripts/setup.sh        everything `npm test` needs
+#   bash scripts/setup.sh demo   only what building and running the demo needs (`npm start`):
+#                                no browsers, websockify, openssl, wasm-pack or fuzzing tools
 set -euo pipefail
+
+case "${1:-all}" in
+  all) full=1 ;;
+  demo) full=0 ;;
+  *) printf 'usage: %s [demo]\n' "$0" >&2; exit 2 ;;
+esac
 
 # The wasm-bindgen CLI must match the crate pinned in Cargo.toml exactly.
 WASM_BINDGEN_VERSION=0.2.130
@@ -16,10 +25,12 @@ fi
 
 need_apt=()
 command -v clang >/dev/null || need_apt+=(clang)          # ring's C parts for wasm32
-command -v chromium >/dev/null || need_apt+=(chromium)
-command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
-command -v openssl >/dev/null || need_apt+=(openssl)
-command -v websockify >/dev/null || need_apt+=(websockify)  # a tunnel nobody here wrote
+if [ "$full" = 1 ]; then
+  command -v chromium >/dev/null || need_apt+=(chromium)
+  command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
+  command -v openssl >/dev/null || need_apt+=(openssl)        # test peers and fixtures
+  command -v websockify >/dev/null || need_apt+=(websockify)  # a tunnel nobody here wrote
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "apt-get install ${need_apt[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -33,13 +44,15 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGE
   cargo install -q wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 
-if ! command -v wasm-pack >/dev/null; then
-  log "cargo install wasm-pack (about 4 minutes)"
-  cargo install -q wasm-pack
+if [ "$full" = 1 ]; then
+  # wasm-pack only runs the wasm tests (`wasm-pack test`); the build calls wasm-bindgen itself.
+  if ! command -v wasm-pack >/dev/null; then
+    log "cargo install wasm-pack (about 4 minutes)"
+    cargo install -q wasm-pack
+  fi
+  # Nightly Rust and cargo-fuzz, for the fuzz smoke in `npm test` (scripts/fuzz.sh).
+  bash scripts/fuzz.sh install
 fi
-
-# Nightly Rust and cargo-fuzz, for the fuzz smoke in `npm test` (scripts/fuzz.sh).
-bash scripts/fuzz.sh install
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   if [ -f package-lock.json ]; then

@@ -1,33 +1,32 @@
 // @ts-check
-// Throwaway certificates for the demo, made with the `openssl` CLI in a fresh temp folder:
-// a trusted test CA with a server certificate for localhost / 127.0.0.1, and a second CA,
-// trusted by nobody, with its own server certificate for the "untrusted" error demo.
-// ECDSA P-256, valid from a day ago (clock skew) for thirty days.
-import { execFile } from 'node:child_process';
-import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+// Throwaway certificates for the demo, made in memory with WebCrypto and @peculiar/x509 (so
+// `npm start` needs no `openssl` CLI): a trusted test CA with a server certificate for
+// localhost / 127.0.0.1, and a second CA, trusted by nobody, with its own server certificate
+// for the "untrusted" error demo. ECDSA P-256, valid from a day ago (clock skew) for thirty days.
+// tsyringe, under @peculiar/x509, refuses to load without a Reflect metadata polyfill; ESM
+// evaluates imports in order, so this one must stay first.
+import 'reflect-metadata';
+import * as x509 from '@peculiar/x509';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const VALID_DAYS = 30;
+const EC = /** @type {const} */ ({ name: 'ECDSA', namedCurve: 'P-256' });
+const SIGNING = /** @type {const} */ ({ name: 'ECDSA', hash: 'SHA-256' });
+
+x509.cryptoProvider.set(globalThis.crypto);
 
 /**
  * @typedef {object} Pair PEM text of a certificate and its private key
  * @property {string} cert
- * @property {string} key
+ * @property {string} key PKCS#8
  */
 
 /**
  * @typedef {object} DemoCerts
- * @property {string} dir the temp folder holding every file
  * @property {string} caPem the trusted demo CA (what clients load as trust)
  * @property {Pair} trusted server certificate issued by the demo CA
  * @property {string} untrustedCaPem the CA nobody trusts
  * @property {Pair} untrusted server certificate issued by the untrusted CA
- * @property {() => Promise<void>} remove deletes the temp folder
  */
 
 /**
@@ -35,140 +34,113 @@ const VALID_DAYS = 30;
  * @returns {Promise<DemoCerts>}
  */
 export async function makeDemoCerts() {
-  const dir = await mkdtemp(path.join(tmpdir(), 'rustls-ssl-demo-'));
-  const remove = () => rm(dir, { recursive: true, force: true });
-  try {
-    const trustedCa = await makeCa(dir, 'trusted-ca', 'rustls-ssl demo CA');
-    const untrustedCa = await makeCa(dir, 'untrusted-ca', 'rustls-ssl untrusted demo CA');
-    const trusted = await makeServerCert(trustedCa, 'localhost');
-    const untrusted = await makeServerCert(untrustedCa, 'localhost');
-    return {
-      dir,
-      caPem: trustedCa.cert,
-      trusted,
-      untrustedCaPem: untrustedCa.cert,
-      untrusted,
-      remove,
-    };
-  } catch (err) {
-    await remove();
-    throw err;
-  }
+  const now = Date.now();
+  const validity = { notBefore: new Date(now - DAY_MS), notAfter: new Date(now + VALID_DAYS * DAY_MS) };
+  const trustedCa = await makeCa('rustls-ssl demo CA', validity);
+  const untrustedCa = await makeCa('rustls-ssl untrusted demo CA', validity);
+  return {
+    caPem: pem(trustedCa.cert),
+    trusted: await makeServerCert(trustedCa, 'localhost', validity),
+    untrustedCaPem: pem(untrustedCa.cert),
+    untrusted: await makeServerCert(untrustedCa, 'localhost', validity),
+  };
 }
 
 /**
- * @typedef {object} Ca
- * @property {string} dir its own folder: config, database, serial
- * @property {string} config path of its openssl.cnf
- * @property {string} keyFile
- * @property {string} certFile
- * @property {string} cert PEM
+ * @typedef {object} Validity
+ * @property {Date} notBefore
+ * @property {Date} notAfter
  */
 
 /**
- * A self-signed CA, issued through `openssl ca` (the only OpenSSL 3.0 command that takes an
- * explicit start date).
- * @param {string} parent @param {string} name folder name @param {string} commonName
+ * @typedef {object} Ca
+ * @property {x509.X509Certificate} cert
+ * @property {CryptoKeyPair} keys
+ */
+
+/**
+ * A self-signed CA that may sign end-entity certificates only (pathlen 0).
+ * @param {string} commonName @param {Validity} validity
  * @returns {Promise<Ca>}
  */
-async function makeCa(parent, name, commonName) {
-  const dir = path.join(parent, name);
-  await mkdir(path.join(dir, 'issued'), { recursive: true });
-  await writeFile(path.join(dir, 'index.txt'), '');
-  const config = path.join(dir, 'openssl.cnf');
-  await writeFile(config, caConfig(dir));
-  const keyFile = path.join(dir, 'ca.key');
-  const csrFile = path.join(dir, 'ca.csr');
-  const certFile = path.join(dir, 'ca.pem');
-  await newKey(keyFile);
-  await openssl(['req', '-new', '-key', keyFile, '-subj', `/CN=${commonName}`, '-out', csrFile]);
-  await sign(config, ['-selfsign', '-keyfile', keyFile, '-extensions', 'v3_ca'], csrFile, certFile);
-  return { dir, config, keyFile, certFile, cert: await readFile(certFile, 'utf8') };
+async function makeCa(commonName, validity) {
+  const keys = await newKeys();
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: randomSerial(),
+    name: dn(commonName),
+    ...validity,
+    signingAlgorithm: SIGNING,
+    keys,
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      await x509.AuthorityKeyIdentifierExtension.create(keys.publicKey),
+    ],
+  });
+  return { cert, keys };
 }
 
 /**
  * A server certificate for DNS:localhost and IP:127.0.0.1, issued by `ca`.
- * @param {Ca} ca @param {string} commonName
+ * @param {Ca} ca @param {string} commonName @param {Validity} validity
  * @returns {Promise<Pair>}
  */
-async function makeServerCert(ca, commonName) {
-  const keyFile = path.join(ca.dir, 'server.key');
-  const csrFile = path.join(ca.dir, 'server.csr');
-  const certFile = path.join(ca.dir, 'server.pem');
-  await newKey(keyFile);
-  await openssl(['req', '-new', '-key', keyFile, '-subj', `/CN=${commonName}`, '-out', csrFile]);
-  const issuer = ['-cert', ca.certFile, '-keyfile', ca.keyFile, '-extensions', 'v3_server'];
-  await sign(ca.config, issuer, csrFile, certFile);
-  return { cert: await readFile(certFile, 'utf8'), key: await readFile(keyFile, 'utf8') };
-}
-
-/** @param {string} keyFile an ECDSA P-256 key, PKCS#8 PEM */
-function newKey(keyFile) {
-  return openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', keyFile]);
+async function makeServerCert(ca, commonName, validity) {
+  const keys = await newKeys();
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: randomSerial(),
+    subject: dn(commonName),
+    issuer: ca.cert.subject,
+    ...validity,
+    signingAlgorithm: SIGNING,
+    publicKey: keys.publicKey,
+    signingKey: ca.keys.privateKey,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.SubjectAlternativeNameExtension([
+        { type: 'dns', value: 'localhost' },
+        { type: 'ip', value: '127.0.0.1' },
+      ]),
+      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      await x509.AuthorityKeyIdentifierExtension.create(ca.cert.publicKey),
+    ],
+  });
+  const pkcs8 = await globalThis.crypto.subtle.exportKey('pkcs8', keys.privateKey);
+  return {
+    cert: pem(cert),
+    key: `${x509.PemConverter.encode(pkcs8, x509.PemConverter.PrivateKeyTag)}\n`,
+  };
 }
 
 /**
- * `openssl ca` with the demo's validity window; `-notext` keeps the file plain PEM.
- * @param {string} config @param {string[]} args @param {string} csrFile @param {string} certFile
+ * PEM with the final newline a file would have, so PEMs concatenate into a valid bundle.
+ * @param {x509.X509Certificate} cert
  */
-function sign(config, args, csrFile, certFile) {
-  const now = Date.now();
-  return openssl([
-    'ca', '-batch', '-notext', '-config', config, ...args,
-    '-startdate', asn1Time(new Date(now - DAY_MS)),
-    '-enddate', asn1Time(new Date(now + VALID_DAYS * DAY_MS)),
-    '-in', csrFile, '-out', certFile,
-  ]);
+function pem(cert) {
+  return `${cert.toString('pem')}\n`;
 }
 
-/** @param {string[]} args */
-async function openssl(args) {
-  try {
-    await run('openssl', args);
-  } catch (err) {
-    const e = /** @type {Error & { stderr?: string, code?: string }} */ (err);
-    const why = e.code === 'ENOENT' ? 'the openssl command is not installed' : (e.stderr || e.message).trim();
-    throw new Error(`openssl ${args[0]} failed: ${why}`, { cause: err });
-  }
+/** Extractable, so the server's key can be handed to `node:tls` as PKCS#8. */
+function newKeys() {
+  return /** @type {Promise<CryptoKeyPair>} */ (
+    globalThis.crypto.subtle.generateKey(EC, true, ['sign', 'verify'])
+  );
 }
 
-/** `YYYYMMDDhhmmssZ`, the GeneralizedTime form `openssl ca -startdate` accepts. */
-function asn1Time(/** @type {Date} */ date) {
-  return date.toISOString().replace(/[-:T]/g, '').replace(/\.\d+Z$/, 'Z');
+/** `CN=…`, escaped so a comma or plus in the name cannot add attributes. @param {string} cn */
+function dn(cn) {
+  return `CN=${cn.replace(/[\\,+"<>;=#]/g, '\\$&')}`;
 }
 
-/** A minimal `openssl ca` configuration rooted at `dir`. @param {string} dir */
-function caConfig(dir) {
-  return `
-[ ca ]
-default_ca = demo
-
-[ demo ]
-dir = ${dir}
-database = $dir/index.txt
-new_certs_dir = $dir/issued
-rand_serial = yes
-default_md = sha256
-policy = policy_any
-unique_subject = no
-copy_extensions = none
-email_in_dn = no
-
-[ policy_any ]
-commonName = supplied
-
-[ v3_ca ]
-basicConstraints = critical, CA:true, pathlen:0
-keyUsage = critical, keyCertSign, cRLSign
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid:always
-
-[ v3_server ]
-basicConstraints = critical, CA:false
-keyUsage = critical, digitalSignature
-extendedKeyUsage = serverAuth
-subjectAltName = DNS:localhost, IP:127.0.0.1
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid, issuer
-`;
+/**
+ * 16 random bytes as hex, the top bit cleared so the DER INTEGER stays positive (RFC 5280
+ * §4.1.2.2) and the first byte non-zero so it is not re-encoded shorter.
+ */
+function randomSerial() {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
+  bytes[0] = (bytes[0] & 0x7f) | 0x01;
+  return Buffer.from(bytes).toString('hex');
 }

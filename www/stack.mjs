@@ -19,7 +19,7 @@ const TUNNEL_PATH = '/tunnel';
  * @property {string} tunnelUrl `ws://127.0.0.1:PORT/tunnel`; add `?target=` one of `targets`
  * @property {{ trusted: string, untrusted: string }} targets `127.0.0.1:PORT` of each TLS server
  * @property {string} caPem the demo CA that clients should trust
- * @property {() => Promise<void>} close stops every server and deletes the temp files
+ * @property {() => Promise<void>} close stops every server
  */
 
 /**
@@ -38,7 +38,6 @@ export async function startStack({ port = 0, log = console.log } = {}) {
   };
   try {
     const certs = await makeDemoCerts();
-    cleanups.push(certs.remove);
     const trusted = await startOrigin({ name: 'trusted', ...certs.trusted, log });
     cleanups.push(trusted.close);
     const untrusted = await startOrigin({ name: 'untrusted', ...certs.untrusted, log });

@@ -112,7 +112,7 @@ function describe(err) {
   return `${err?.name ?? 'Error'}: ${err?.message ?? err}${cause}`;
 }
 
-/** Closes the stack (servers, tunnels, temp files) and exits. @param {number} code */
+/** Closes the stack (servers and tunnels) and exits. @param {number} code */
 async function stop(code) {
   if (stopping) return;
   stopping = true;
