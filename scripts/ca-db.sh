@@ -1,6 +1,6 @@
 # Sourced by scripts/gen-fixtures.sh and scripts/gen-verify-fixtures.sh: the throwaway
-# `openssl ca` database both sign with, and the head of its config (the extension sections
-# each script appends are its own). Validity windows are set per certificate with
+# `openssl ca` database both sign with, and the head of its config with the extension sections
+# both use (the others each script appends are its own). Validity windows are set per certificate with
 # `openssl ca -startdate/-enddate`, which is why a CA database is needed at all.
 
 # ca_db DIR FIRST_SERIAL: makes DIR/db and writes DIR/ca.cnf up to the extension sections.
@@ -39,6 +39,22 @@ distinguished_name = req_dn
 prompt             = no
 [ req_dn ]
 CN = placeholder
+
+[ v3_server ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = serverAuth
+subjectAltName         = DNS:localhost, IP:127.0.0.1
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+
+[ v3_wronghost ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature
+extendedKeyUsage       = serverAuth
+subjectAltName         = DNS:example.com
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
 
 EOF
 }

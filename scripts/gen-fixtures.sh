@@ -57,22 +57,6 @@ subjectAltName         = DNS:localhost, IP:127.0.0.1
 subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid:always
 
-[ v3_server ]
-basicConstraints       = critical, CA:FALSE
-keyUsage               = critical, digitalSignature
-extendedKeyUsage       = serverAuth
-subjectAltName         = DNS:localhost, IP:127.0.0.1
-subjectKeyIdentifier   = hash
-authorityKeyIdentifier = keyid:always
-
-[ v3_wronghost ]
-basicConstraints       = critical, CA:FALSE
-keyUsage               = critical, digitalSignature
-extendedKeyUsage       = serverAuth
-subjectAltName         = DNS:example.com
-subjectKeyIdentifier   = hash
-authorityKeyIdentifier = keyid:always
-
 [ v3_selfsigned ]
 basicConstraints       = critical, CA:FALSE
 keyUsage               = critical, digitalSignature
