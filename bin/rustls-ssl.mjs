@@ -81,9 +81,24 @@ function finish(code) {
  */
 function describe(err) {
   if (err instanceof SSLError || typeof err?.code === 'string') {
-    return String(err.message || err.code);
+    return printableLine(String(err.message || err.code));
   }
-  return err?.stack ?? String(err);
+  return printable(err?.stack ?? String(err));
+}
+
+/**
+ * Text from the peer (names in its certificate, its SNI) with control characters escaped as
+ * OpenSSL's one-line names escape them (`\1B`): a certificate must not be able to drive the
+ * terminal that prints it.
+ * @param {string} text
+ */
+function printable(text) {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+}
+
+/** `printable`, with line breaks and tabs escaped too: one line stays one line. @param {string} text */
+function printableLine(text) {
+  return printable(text).replace(/[\n\t]/g, (c) => (c === '\n' ? '\\0A' : '\\09'));
 }
 
 /** @param {string[]} argv */
@@ -239,7 +254,7 @@ function verifyReason(code) {
 function oneline(name) {
   return name
     .getComponents()
-    .map((/** @type {[string, string]} */ [k, v]) => `${k} = ${v}`)
+    .map((/** @type {[string, string]} */ [k, v]) => printableLine(`${k} = ${v}`))
     .join(', ');
 }
 
@@ -406,7 +421,7 @@ async function sClient({ opts, positional }) {
       throw err;
     }
     // What openssl prints for a failed verification: the chain the server sent, then why.
-    logErr(`${PROG} s_client: ${err.message}`);
+    logErr(`${PROG} s_client: ${describe(err)}`);
     out('---');
     for (const line of chainLines(conn.getPeerCertChain())) out(line);
     out('---');
@@ -459,7 +474,7 @@ async function pipeSession(conn) {
   const end = await peerToStdout(conn);
   if (end === 'closed') return 0;
   if (weClosed) return 0; // we said goodbye; a server that then just hangs up lost nothing
-  logErr(`${PROG}: the server closed the connection without close_notify (${end.message}); the data may be truncated`);
+  logErr(`${PROG}: the server closed the connection without close_notify (${describe(end)}); the data may be truncated`);
   return 1;
 }
 
@@ -467,6 +482,8 @@ async function pipeSession(conn) {
 
 /** Connections waiting for their turn; more than this are refused. */
 const MAX_QUEUED = 16;
+/** How long a client may take over its handshake (silence, not total time). */
+const HANDSHAKE_TIMEOUT_MS = 30_000;
 
 /** @param {{ opts: Record<string, string | true>, positional: string[] }} args */
 async function sServer({ opts, positional }) {
@@ -556,6 +573,9 @@ async function sServer({ opts, positional }) {
   async function serve(sock) {
     const peer = `${sock.remoteAddress}:${sock.remotePort}`;
     sock.on('error', () => {}); // reported through the connection's SysCallError
+    // One connection at a time: a client that never finishes its handshake must not hold
+    // the others up for ever.
+    sock.setTimeout(HANDSHAKE_TIMEOUT_MS, () => sock.destroy());
     const conn = new Connection(ctx, socketTransport(sock));
     conn.setAcceptState();
     try {
@@ -565,6 +585,7 @@ async function sServer({ opts, positional }) {
       sock.destroy();
       return;
     }
+    sock.setTimeout(0);
     log('-----');
     log(`Connection from ${peer}`);
     log(`Protocol: ${conn.getProtocolVersionName()}`);
@@ -572,7 +593,7 @@ async function sServer({ opts, positional }) {
     log(`Group: ${conn.getGroupName()}`);
     const proto = conn.getAlpnProtoNegotiated();
     log(proto ? `ALPN protocol: ${proto}` : 'No ALPN negotiated');
-    log(`Server name: ${conn.getServername() ?? '(none sent)'}`);
+    log(`Server name: ${printableLine(conn.getServername() ?? '(none sent)')}`);
     const client = conn.getPeerCertificate();
     if (client) {
       log(`Client certificate:`);

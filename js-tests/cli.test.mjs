@@ -6,7 +6,10 @@
 // and is killed when its test ends, pass or fail.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 
@@ -184,6 +187,28 @@ describe('rustls-ssl s_client → openssl s_server', () => {
     assert.equal(await client.exit(), 1);
     assert.match(client.stdout(), /^Verify return code: 64 \(IP address mismatch\)$/m);
   });
+});
+
+test('names from the peer cannot drive the terminal: control characters are escaped as openssl escapes them', async (t) => {
+  // A throwaway self-signed certificate whose CN holds an escape sequence and a line break.
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'rustls-ssl-cli-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const [cert, key] = [path.join(dir, 'evil.pem'), path.join(dir, 'evil.key')];
+  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-utf8',
+    '-keyout', key, '-out', cert, '-subj', '/CN=evil\x1b[2Jx\nFAKE'], { encoding: 'utf8' });
+  assert.equal(made.status, 0, made.stderr);
+  const subject = spawnSync('openssl', ['x509', '-in', cert, '-noout', '-subject'], { encoding: 'utf8' }).stdout.trim();
+  assert.equal(subject, 'subject=CN = evil\\1B[2Jx\\0AFAKE', 'openssl\'s own rendering');
+
+  const server = await startSServer(t, { cert, key, chain: null });
+  const client = cli(t, ['s_client', `127.0.0.1:${server.port}`, '-servername', 'localhost']);
+  assert.equal(await client.exit(), 1);
+  const all = client.stdout() + client.stderr();
+  assert.doesNotMatch(all, /\x1b/, 'no raw ESC reaches the terminal');
+  assert.doesNotMatch(all, /^FAKE/m, 'no line break from the certificate');
+  assert.match(client.stdout(), /^ 0 s:CN = evil\\1B\[2Jx\\0AFAKE$/m);
+  assert.match(client.stderr(), /^depth=0 CN = evil\\1B\[2Jx\\0AFAKE$/m);
+  assert.match(client.stderr(), /certificate verify failed: self-signed certificate \(CN=evil\\1B\[2Jx\\0AFAKE/);
 });
 
 describe('openssl s_client → rustls-ssl s_server', () => {
