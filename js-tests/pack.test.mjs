@@ -146,7 +146,7 @@ describe('npm pack → install in a fresh folder → use without a Rust toolchai
     const wasms = names.filter((n) => n.endsWith('.wasm'));
     assert.deepEqual(wasms, ['package/pkg/web/rustls_ssl_bg.wasm']);
     assert.deepEqual(names.filter((n) => n.startsWith('package/pkg/node/')), [], 'no pkg/node duplicate');
-    for (const f of ['js/node.mjs', 'js/index.cjs', 'js/web.mjs', 'js/api.js', 'pkg/web/rustls_ssl.js', 'package.json', 'README.md', 'CHANGELOG.md', 'LICENSE-APACHE', 'LICENSE-MIT']) {
+    for (const f of ['bin/rustls-ssl.mjs', 'js/node.mjs', 'js/index.cjs', 'js/web.mjs', 'js/api.js', 'pkg/web/rustls_ssl.js', 'package.json', 'README.md', 'CHANGELOG.md', 'LICENSE-APACHE', 'LICENSE-MIT']) {
       assert.ok(files.has(`package/${f}`), `${f} is in the tarball`);
     }
     // None of the repository's sources, tests, build output or tools; of pkg/, the glue and
@@ -204,4 +204,15 @@ describe('npm pack → install in a fresh folder → use without a Rust toolchai
       assert.equal(out.back, 'pong');
     });
   }
+
+  test('the rustls-ssl command is installed and runs from the installed copy, with only node on PATH', async () => {
+    // Through npm's .bin link, so the shebang and the bin entry of package.json are what run.
+    const cmd = path.join(app, 'node_modules', '.bin', 'rustls-ssl');
+    const r = await run(cmd, ['-h'], { cwd: app, env: { PATH: bin, HOME: tmp } }).then(
+      () => assert.fail('-h exits with status 2'),
+      (/** @type {any} */ e) => e,
+    );
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /^usage:\n {2}rustls-ssl s_client/m);
+  });
 });
