@@ -40,6 +40,8 @@ const RESULTS = new URL('bench/results/', ROOT);
 const CHILD = fileURLToPath(new URL('./lib/child.mjs', import.meta.url));
 const README_START = '<!-- bench:table:start -->';
 const README_END = '<!-- bench:table:end -->';
+const BROWSER_START = '<!-- bench:browser:start -->';
+const BROWSER_END = '<!-- bench:browser:end -->';
 
 const { values: opt } = parseArgs({
   options: {
@@ -78,9 +80,17 @@ if (opt.readme || opt['update-readme'] || opt.chart) {
     const a = text.indexOf(README_START);
     const b = text.indexOf(README_END);
     if (a < 0 || b < a) throw new Error(`README.md has no ${README_START} … ${README_END} block`);
-    const table = `${README_START}\n${runLine(results)}\n\n${markdownTable(results)}\n`;
-    await writeFile(url, text.slice(0, a) + table + text.slice(b));
-    console.log('README.md table updated from bench/results/latest.json');
+    let next = text.slice(0, a) + `${README_START}\n${runLine(results)}\n\n${markdownTable(results)}\n` + text.slice(b);
+    // The browser run's table too, when there is one and the README has its block.
+    const browser = await readFile(new URL('browser-latest.json', RESULTS), 'utf8').then(JSON.parse, () => null);
+    const c = next.indexOf(BROWSER_START);
+    const d = next.indexOf(BROWSER_END);
+    if (browser && c >= 0 && d > c) {
+      const line = `_Measured ${browser.date} (\`npm run bench:browser\`) in ${browser.machine.browser.match(/(?:Headless)?Chrome\/[\d.]+/)?.[0] ?? 'Chromium'}; ratios to subtls 0.5._`;
+      next = next.slice(0, c) + `${BROWSER_START}\n${line}\n\n${markdownTable(browser)}\n` + next.slice(d);
+    }
+    await writeFile(url, next);
+    console.log('README.md tables updated from bench/results/latest.json (and browser-latest.json)');
   }
   process.exit(0);
 }

@@ -66,3 +66,24 @@ test('bench/run.mjs --smoke: every library connects on every row it supports, by
   assert.match(svg, /1\.0×/);
   assert.equal((await readFile(path.join(out, 'chart.svg'), 'utf8')).trim(), svg.trim());
 });
+
+test('bench/browser.mjs --smoke: rustls-ssl and subtls in Chromium through the tunnel, bytes checked', { timeout: 120_000 }, async (t) => {
+  const out = await mkdtemp(path.join(os.tmpdir(), 'bench-browser-smoke-'));
+  t.after(() => rm(out, { recursive: true, force: true }));
+  const browserRun = fileURLToPath(new URL('../bench/browser.mjs', import.meta.url));
+  const { code, stdout, stderr } = await new Promise((resolve) => {
+    execFile(process.execPath, [browserRun, '--smoke', '--out', out], { maxBuffer: 1 << 22 }, (err, stdout, stderr) =>
+      resolve({ code: err ? (err.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+  assert.equal(code, 0, `browser smoke run failed:\n${stdout}\n${stderr}`);
+  assert.match(stdout, /^smoke: ok$/m);
+  const results = JSON.parse(await readFile(path.join(out, 'browser-latest.json'), 'utf8'));
+  for (const row of results.rows) {
+    const ours = row.results['rustls-ssl'];
+    assert.ok(Number.isFinite(ours?.median), `${row.id}: rustls-ssl ran in the page: ${JSON.stringify(ours)}`);
+    const theirs = row.results.subtls;
+    assert.ok(theirs?.na || Number.isFinite(theirs?.median), `${row.id}: subtls ran or says why not: ${JSON.stringify(theirs)}`);
+  }
+  assert.ok(Number.isFinite(results.rows.find((r) => r.id === 'bulk-13-aes128').results.subtls.median), 'subtls ran its one cipher');
+});

@@ -62,7 +62,7 @@ export function markdownTable(results) {
       if (r.na) return `n/a: ${r.na}`;
       if (r.error) return 'failed';
       const q = ratio(row, l, base);
-      return `**${fmtRatio(q)}** ${fmtValue(r.median, row.unit)}`;
+      return q == null ? fmtValue(r.median, row.unit) : `**${fmtRatio(q)}** ${fmtValue(r.median, row.unit)}`;
     });
     const b = row.results[base];
     const baseCell = b?.na ? `n/a: ${b.na}` : b?.median != null ? fmtValue(b.median, row.unit) : '–';
@@ -129,7 +129,14 @@ export function svgChart(results, { title } = {}) {
       const r = row.results[l];
       const q = ratio(row, l, base);
       if (q == null) {
-        const why = r?.na ? `n/a: ${r.na}` : r?.error ? 'failed' : 'not run';
+        const baseR = row.results[base];
+        const why = r?.na
+          ? `n/a: ${r.na}`
+          : r?.error
+            ? 'failed'
+            : r?.median != null
+              ? `${fmtValue(r.median, row.unit)} (${results.libraries[base]}: ${baseR?.na ? `n/a, ${baseR.na}` : 'no number'})`
+              : 'not run';
         s.push(`<text x="${x(1) + 6}" y="${y + barH - 2}" fill="#888" font-style="italic">${esc(why)}</text>`);
         return;
       }
