@@ -20,7 +20,7 @@ import { createStaticHandler } from '../www/static.mjs';
 import { createTunnel } from '../www/tunnel.mjs';
 import { LABELS, supports } from './lib/clients.mjs';
 import { PROFILES, ROWS, median, percentile, rotate } from './lib/common.mjs';
-import { svgChart, textTable } from './lib/report.mjs';
+import { BROWSER_TITLE, svgChart, textTable } from './lib/report.mjs';
 import { startServer } from './lib/spawn-server.mjs';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -166,7 +166,7 @@ if (!opt['no-write'] && (!smoke || opt.out)) {
   const json = JSON.stringify(results, null, 2) + '\n';
   await writeFile(path.join(dir, `browser-${results.date}.json`), json);
   await writeFile(path.join(dir, 'browser-latest.json'), json);
-  await writeFile(path.join(dir, 'chart-browser.svg'), svgChart(results, { title: 'In Chromium: rustls-ssl (web build) as a ratio to subtls 0.5 (log scale)' }));
+  await writeFile(path.join(dir, 'chart-browser.svg'), svgChart(results, { title: BROWSER_TITLE }));
   log(`wrote ${dir}/browser-${results.date}.json, browser-latest.json and chart-browser.svg`);
 }
 if (smoke) console.log(failures ? `smoke: ${failures} failure(s)` : 'smoke: ok');

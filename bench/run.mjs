@@ -32,7 +32,7 @@ import { gzipSync } from 'node:zlib';
 
 import { LABELS, LIBRARIES, loadLibrary, supports } from './lib/clients.mjs';
 import { PROFILES, PatternCheck, ROWS, median, percentile, rotate } from './lib/common.mjs';
-import { markdownTable, svgChart, textTable } from './lib/report.mjs';
+import { BROWSER_TITLE, markdownTable, svgChart, textTable } from './lib/report.mjs';
 import { nodeWithFds, startServer } from './lib/spawn-server.mjs';
 
 const ROOT = new URL('../', import.meta.url);
@@ -73,7 +73,11 @@ async function latest() {
 if (opt.readme || opt['update-readme'] || opt.chart) {
   const results = await latest();
   if (opt.readme) console.log(markdownTable(results));
-  if (opt.chart) await writeFile(new URL('chart.svg', RESULTS), svgChart(results));
+  if (opt.chart) {
+    await writeFile(new URL('chart.svg', RESULTS), svgChart(results));
+    const browser = await readFile(new URL('browser-latest.json', RESULTS), 'utf8').then(JSON.parse, () => null);
+    if (browser) await writeFile(new URL('chart-browser.svg', RESULTS), svgChart(browser, { title: BROWSER_TITLE }));
+  }
   if (opt['update-readme']) {
     const url = new URL('README.md', ROOT);
     const text = await readFile(url, 'utf8');
@@ -86,7 +90,7 @@ if (opt.readme || opt['update-readme'] || opt.chart) {
     const c = next.indexOf(BROWSER_START);
     const d = next.indexOf(BROWSER_END);
     if (browser && c >= 0 && d > c) {
-      const line = `_Measured ${browser.date} (\`npm run bench:browser\`) in ${browser.machine.browser.match(/(?:Headless)?Chrome\/[\d.]+/)?.[0] ?? 'Chromium'}; ratios to subtls 0.5._`;
+      const line = `_Measured ${browser.date} (\`npm run bench:browser\`) in ${browser.machine.browser.match(/(?:Headless)?Chrome\/[\d.]+/)?.[0] ?? 'Chromium'}; ratios to subtls 0.5.${browser.note ? ` ${browser.note}` : ''}_`;
       next = next.slice(0, c) + `${BROWSER_START}\n${line}\n\n${markdownTable(browser)}\n` + next.slice(d);
     }
     await writeFile(url, next);
@@ -100,7 +104,8 @@ function runLine(r) {
     ? `; wasm ${(r.package.wasmBytes / 1024).toFixed(0)} KB, ${(r.package.wasmGzipBytes / 1024).toFixed(0)} KB gzip`
     : '';
   const provider = r.package?.provider ? `; crypto provider: ${r.package.provider}` : '';
-  return `_Measured ${r.date} (\`npm run bench\`), ${r.machine.cpus} × ${r.machine.cpuModel}, Node ${r.machine.node}, load average ${r.machine.loadBefore} before the run${size}${provider}._`;
+  const note = r.note ? ` ${r.note}` : '';
+  return `_Measured ${r.date} (\`npm run bench\`, ${r.mode} settings, ${r.seconds} s), ${r.machine.cpus} × ${r.machine.cpuModel}, Node ${r.machine.node}, load average ${r.machine.loadBefore} before the run${size}${provider}.${note}_`;
 }
 
 // ---- Settings -----------------------------------------------------------------------------
@@ -296,7 +301,7 @@ if (S.cold > 0 && (!rowIds || rowIds.some((r) => r.startsWith('cold')))) {
 // Idle memory per established connection, each library in a fresh process.
 if (S.mem > 0 && (!rowIds || rowIds.some((r) => r.startsWith('mem')))) {
   log(`idle memory (${S.mem} connections per library)…`);
-  const js = { id: 'mem-js', label: 'idle memory / connection: heap + external (wasm incl.)', kind: 'memory', unit: 'bytes', better: 'lower', results: {} };
+  const js = { id: 'mem-js', label: 'idle memory / connection: heap+external+wasm', kind: 'memory', unit: 'bytes', better: 'lower', results: {} };
   const rss = { id: 'mem-rss', label: 'idle memory / connection: RSS growth', kind: 'memory', unit: 'bytes', better: 'lower', results: {} };
   for (const l of libs) {
     try {

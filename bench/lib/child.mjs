@@ -110,7 +110,17 @@ if (task === 'scale') {
   }
   const before = mem();
   const start = performance.now();
-  const opened = await paced(N, 64, () => lib.open(port));
+  // When each tenth of the connections was open: a cost that grows with the number already
+  // open shows as later tenths taking longer than earlier ones.
+  const tenths = [];
+  let done = 0;
+  const opened = await paced(N, 64, async () => {
+    try {
+      return await lib.open(port);
+    } finally {
+      if (++done % Math.max(1, Math.floor(N / 10)) === 0) tenths.push(Math.round(performance.now() - start));
+    }
+  });
   const openMs = performance.now() - start;
   const live = opened.filter((r) => r.ok).map((r) => r.conn);
   const during = mem();
@@ -133,6 +143,7 @@ if (task === 'scale') {
     memory: { total: grow('total'), wasm: grow('wasm'), rss: grow('rss') },
     perConn: { total: grow('total') / Math.max(1, live.length) },
     fdLimit: limit,
+    tenthsMs: tenths,
     errors,
   });
   process.exit(0);

@@ -100,7 +100,7 @@ export function svgChart(results, { title } = {}) {
   const plotX = labelW + 10;
   const plotW = W - plotX - 90;
   const barH = 13;
-  const groupH = libs.length * (barH + 3) + 14;
+  const groupH = Math.max(38, libs.length * (barH + 3) + 14);
   const top = 70;
   const H = top + rows.length * groupH + 50;
   const [lo, hi] = [0.01, 100];
@@ -109,7 +109,7 @@ export function svgChart(results, { title } = {}) {
   s.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="12">`);
   s.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
   s.push(`<text x="12" y="22" font-size="15" font-weight="600">${esc(title ?? `Ratio to ${results.libraries[base]} (log scale; 1.0× = same as ${results.libraries[base]})`)}</text>`);
-  s.push(`<text x="12" y="40" fill="#555">${esc(`${results.date ?? ''} · ${results.machine?.cpus ?? '?'} CPUs · Node ${results.machine?.node ?? '?'}${results.note ? ' · ' + results.note : ''}`)}</text>`);
+  s.push(`<text x="12" y="40" fill="#555">${esc(`${results.date ?? ''} · ${results.machine?.cpus ?? '?'} CPUs · Node ${results.machine?.node ?? '?'}${results.machine?.loadBefore ? ` · load average ${results.machine.loadBefore}` : ''}`)}</text>`);
   libs.forEach((l, i) => {
     const lx = 12 + i * 220;
     s.push(`<rect x="${lx}" y="50" width="12" height="12" fill="${COLORS[i % COLORS.length]}"/><text x="${lx + 17}" y="60">${esc(results.libraries[l])}</text>`);
@@ -150,3 +150,6 @@ export function svgChart(results, { title } = {}) {
   s.push('</svg>');
   return s.join('\n') + '\n';
 }
+
+/** The browser chart's title (bench/browser.mjs draws it; bench/run.mjs --chart redraws it). */
+export const BROWSER_TITLE = 'In Chromium: rustls-ssl (web build) as a ratio to subtls 0.5 (log scale)';
