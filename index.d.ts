@@ -595,6 +595,49 @@ export interface WebSocketTransport<S extends WebSocketLike = WebSocketLike> ext
 /** A transport over a WebSocket; sets `ws.binaryType = 'arraybuffer'` and listens at once. */
 export declare function webSocketTransport<S extends WebSocketLike>(ws: S): WebSocketTransport<S>;
 
+/**
+ * One TCP stream through a Wisp server: the transport `WispClient.transport(host, port)`
+ * returns. CONNECT goes out on the first `send` or `recv`.
+ */
+export interface WispTransport extends Transport {
+  /**
+   * Sends DATA packets (a copy), within the server's CONTINUE credit: a number when it all
+   * went at once, a promise while it waits for the tunnel, for credit or for the socket's
+   * buffer to drain.
+   */
+  send(data: Uint8Array): number | Promise<number>;
+  /**
+   * Up to `maxBytes` received bytes; waits when none. After the server's voluntary CLOSE
+   * (0x02) or `close()`: an empty array. A CLOSE with another reason, the WebSocket failing,
+   * a malformed packet, or more than 4 MiB left unread: `SysCallError` (after the queued bytes).
+   */
+  recv(maxBytes: number): Uint8Array | Promise<Uint8Array>;
+  /** Sends CLOSE (0x02) after the sends before it; the stream ends both ways. */
+  close(): Promise<void>;
+  readonly host: string;
+  readonly port: number;
+  /** The Wisp stream id: 0 until CONNECT was sent. */
+  readonly streamId: number;
+  /** Received bytes `recv` has not returned yet. */
+  readonly queued: number;
+}
+
+/** Many TCP streams over one WebSocket, in the Wisp protocol (v1; v2 servers too). */
+export interface WispClient<S extends WebSocketLike = WebSocketLike> {
+  /** One TCP stream to `host:port` through the server (a host name or an IP address). */
+  transport(host: string, port: number): WispTransport;
+  /** Closes the WebSocket (code 1000); every stream ends. */
+  close(): void;
+  /** The WebSocket this client runs over. */
+  readonly socket: S;
+}
+
+/**
+ * A Wisp client over `ws`, open or still connecting: sets `ws.binaryType = 'arraybuffer'` and
+ * listens at once, so pass it the socket as soon as it is made.
+ */
+export declare function wispClient<S extends WebSocketLike>(ws: S): WispClient<S>;
+
 // ---------------------------------------------------------------------------------------
 // Streams and connect (API.md §8)
 // ---------------------------------------------------------------------------------------

@@ -132,6 +132,21 @@ describe('the demo page in Chromium', () => {
     t.diagnostic(`#error: ${error}; console errors: ${JSON.stringify(consoleErrors.map((m) => m.split('\n')[0]))}`);
   });
 
+  test('Wisp: the same handshake and reply over one stream of the Wisp endpoint', T, async (t) => {
+    const { page, pageErrors } = await openPage(t);
+    await page.selectOption('#kind', 'wisp');
+    assert.equal(await page.inputValue('#tunnel'), stack.wispUrl, 'the Wisp endpoint is filled in');
+    await page.selectOption('#target', 'trusted');
+    const state = await connectAndWait(page);
+    await page.screenshot({ path: `${SHOTS}wisp.png`, fullPage: true });
+
+    assert.equal(state, 'done', await shown(page));
+    assert.equal((await page.textContent('#protocol')).trim(), 'TLSv1.3');
+    assert.match(await page.textContent('#response'), /HTTP\/1\.1 200/);
+    assert.ok(serverLog.some((l) => /^wisp: .* connected/.test(l)), `the Wisp endpoint was used:\n${serverLog.join('\n')}`);
+    assertNoPageErrors(pageErrors);
+  });
+
   test('a target not on the allow list: the tunnel refuses it', T, async (t) => {
     const { page, pageErrors, consoleErrors } = await openPage(t);
     await page.fill('#tunnel', `${stack.tunnelUrl}?target=127.0.0.1:1`);

@@ -158,6 +158,8 @@ function runtimeCheck(mod) {
     NonBlockingMemoryTransport: memberNames(mod.memoryPair({ blocking: false })[0]),
     SocketTransport: memberNames(mod.socketTransport(socket)),
     StreamTransport: memberNames(mod.streamTransport(streams)),
+    WispClient: memberNames(mod.wispClient({ ...ws, readyState: 0 })),
+    WispTransport: memberNames(mod.wispClient({ ...ws, readyState: 0 }).transport('localhost', 443)),
   };
   wsTransport.free();
   for (const [name, members] of Object.entries(transports)) {

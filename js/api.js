@@ -12,6 +12,7 @@ import {
   SysCallError,
 } from './errors.js';
 import { memoryPair, socketTransport, streamTransport } from './transports.js';
+import { wispClient } from './wisp.js';
 import { transportOf } from './stream-common.js';
 import { toWebStreams } from './web-streams.js';
 
@@ -27,6 +28,7 @@ export {
   socketTransport,
   streamTransport,
   toWebStreams,
+  wispClient,
 };
 
 /** pyOpenSSL's sentinel for an ALPN select callback that accepts no protocol. */

@@ -1,8 +1,9 @@
 // @ts-check
 // The demo page: a TLS client running in the page (rustls-ssl's web build), reaching a TCP
-// server through a WebSocket tunnel. Connect handshakes, sends one HTTP/1.1 request, reads the
-// reply to the end and shows what happened. When it finishes, `document.body.dataset.state`
-// is "done" or "error" (the browser tests wait on it).
+// server through a WebSocket tunnel (websockify-style, or one stream of a Wisp connection).
+// Connect handshakes, sends one HTTP/1.1 request, reads the reply to the end and shows what
+// happened. When it finishes, `document.body.dataset.state` is "done" or "error" (the browser
+// tests wait on it).
 import { showChain } from './chain.js';
 import { explain, TunnelClosedError } from './explain.js';
 import { instrument, Timeline } from './timeline.js';
@@ -10,6 +11,7 @@ import { instrument, Timeline } from './timeline.js';
 const $ = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
 const ui = {
   form: $('form'),
+  kind: $('kind'),
   tunnel: $('tunnel'),
   host: $('host'),
   target: $('target'),
@@ -36,7 +38,7 @@ const MAX_RESPONSE = 256 * 1024;
 const CONFIG_URL = new URL('../config.json', import.meta.url);
 const CA_URL = new URL('../ca.pem', import.meta.url);
 
-/** @type {{ tunnel?: string, targets?: Record<string, string> }} */
+/** @type {{ tunnel?: string, wisp?: string, targets?: Record<string, string> }} */
 let config = {};
 /** @type {any} the rustls-ssl module */
 let ssl;
@@ -66,10 +68,15 @@ function setUp() {
     const address = targets[option.value];
     if (address) option.textContent += ` · ${address}`;
   }
-  if (config.tunnel) ui.tunnel.value = withTarget(config.tunnel, targets.trusted ?? '');
+  const showUrl = () => {
+    const address = targets[ui.target.value] ?? '';
+    if (ui.kind.value === 'wisp') ui.tunnel.value = config.wisp ?? '';
+    else if (config.tunnel) ui.tunnel.value = withTarget(ui.tunnel.value.includes('/tunnel') ? ui.tunnel.value : config.tunnel, address);
+  };
+  showUrl();
+  ui.kind.addEventListener('change', showUrl);
   ui.target.addEventListener('change', () => {
-    const address = targets[ui.target.value];
-    if (address && ui.tunnel.value) ui.tunnel.value = withTarget(ui.tunnel.value, address);
+    if (ui.kind.value !== 'wisp') showUrl();
   });
   ui.form.addEventListener('submit', (/** @type {Event} */ e) => {
     e.preventDefault();
@@ -93,6 +100,7 @@ function withTarget(url, address) {
 /** The tunnel URL to open: the field, with the selected target added if it names none. */
 function tunnelUrl() {
   const url = ui.tunnel.value.trim();
+  if (ui.kind.value === 'wisp') return url; // the stream names the target, not the URL
   const hasTarget = /[?&]target=/.test(url);
   const address = config.targets?.[ui.target.value];
   return hasTarget || !address ? url : withTarget(url, address);
@@ -118,7 +126,23 @@ async function run() {
 
     timeline.event('WebSocket opening', url, 'phase');
     const ws = new WebSocket(url);
-    transport = ssl.webSocketTransport(ws);
+    if (ui.kind.value === 'wisp') {
+      // One Wisp stream to the selected server; the same client could carry many more.
+      const [, target, port] = /^(.*):(\d+)$/.exec(config.targets?.[ui.target.value] ?? '') ?? [];
+      const client = ssl.wispClient(ws);
+      const stream = client.transport(target ?? '', Number(port));
+      transport = {
+        send: (/** @type {Uint8Array} */ data) => stream.send(data),
+        recv: (/** @type {number} */ max) => stream.recv(max),
+        close: () => client.close(),
+        get readyState() {
+          return ws.readyState;
+        },
+      };
+      timeline.event('Wisp stream', `CONNECT ${target}:${port}`, 'phase');
+    } else {
+      transport = ssl.webSocketTransport(ws);
+    }
     ws.addEventListener('open', () => timeline.event('WebSocket open', ws.protocol ? `subprotocol ${ws.protocol}` : ''));
     ws.addEventListener('close', (e) => {
       wsClose = { code: e.code, reason: e.reason };

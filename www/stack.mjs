@@ -1,22 +1,26 @@
 // @ts-check
 // Everything the demo needs, on 127.0.0.1 only: fresh certificates, two TLS servers (one whose
 // certificate the demo CA vouches for, one from a CA nobody trusts), and one HTTP server that
-// serves the page and carries the WebSocket → TCP tunnel to those two servers.
+// serves the page and carries the WebSocket → TCP tunnel and a Wisp endpoint to those two servers.
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { makeDemoCerts } from './certs.mjs';
 import { startOrigin } from './origin.mjs';
 import { createStaticHandler } from './static.mjs';
 import { createTunnel } from './tunnel.mjs';
+import { createWispEndpoint } from './wisp.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HOST = '127.0.0.1';
 const TUNNEL_PATH = '/tunnel';
+/** Wisp endpoints end with a slash (the protocol's rule, so they differ from wsproxy's). */
+const WISP_PATH = '/wisp/';
 
 /**
  * @typedef {object} Stack
  * @property {string} pageUrl the demo page
  * @property {string} tunnelUrl `ws://127.0.0.1:PORT/tunnel`; add `?target=` one of `targets`
+ * @property {string} wispUrl `ws://127.0.0.1:PORT/wisp/`, a Wisp server that reaches `targets` only
  * @property {{ trusted: string, untrusted: string }} targets `127.0.0.1:PORT` of each TLS server
  * @property {string} caPem the demo CA that clients should trust
  * @property {() => Promise<void>} close stops every server
@@ -45,8 +49,9 @@ export async function startStack({ port = 0, log = console.log } = {}) {
     const targets = { trusted: trusted.address, untrusted: untrusted.address };
 
     const tunnel = createTunnel({ allowed: Object.values(targets), log });
-    /** @type {{ tunnel: string, targets: typeof targets }} */
-    const config = { tunnel: '', targets };
+    const wisp = createWispEndpoint({ allowed: Object.values(targets), log });
+    /** @type {{ tunnel: string, wisp: string, targets: typeof targets }} */
+    const config = { tunnel: '', wisp: '', targets };
     const serve = createStaticHandler({
       root: ROOT,
       folders: ['www', 'js', 'pkg/web'],
@@ -62,8 +67,11 @@ export async function startStack({ port = 0, log = console.log } = {}) {
 
     const server = http.createServer((req, res) => void serve(req, res));
     server.on('upgrade', (req, socket, head) => {
-      if (new URL(req.url ?? '/', 'http://localhost').pathname === TUNNEL_PATH) {
+      const { pathname } = new URL(req.url ?? '/', 'http://localhost');
+      if (pathname === TUNNEL_PATH) {
         tunnel.handleUpgrade(req, socket, head);
+      } else if (pathname === WISP_PATH) {
+        wisp.handleUpgrade(req, socket, head);
       } else {
         socket.end('HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
       }
@@ -77,14 +85,16 @@ export async function startStack({ port = 0, log = console.log } = {}) {
         }),
     );
     // Upgraded sockets still count as the server's connections: end the tunnels first.
-    cleanups.push(tunnel.close);
+    cleanups.push(tunnel.close, wisp.close);
     const { port: actual } = /** @type {import('node:net').AddressInfo} */ (server.address());
     const origin = `http://${HOST}:${actual}`;
     config.tunnel = `ws://${HOST}:${actual}${TUNNEL_PATH}`;
+    config.wisp = `ws://${HOST}:${actual}${WISP_PATH}`;
 
     return {
       pageUrl: `${origin}/www/index.html`,
       tunnelUrl: config.tunnel,
+      wispUrl: config.wisp,
       targets,
       caPem: certs.caPem,
       close,

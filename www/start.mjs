@@ -1,6 +1,6 @@
-// `npm start`: starts the demo stack (fresh test CA, two TLS servers, the WebSocket → TCP tunnel
-// and the page server, all on 127.0.0.1), runs a rustls-ssl client in Node through the same
-// tunnel the page uses, prints what it negotiated and the server's reply, then serves the page
+// `npm start`: starts the demo stack (fresh test CA, two TLS servers, the WebSocket → TCP tunnel,
+// a Wisp endpoint and the page server, all on 127.0.0.1), runs a rustls-ssl client in Node
+// through the same tunnel the page uses, prints what it negotiated and the server's reply, then serves the page
 // until Ctrl-C. PORT sets the page server's port (default 8080; a free one if that is taken).
 import WebSocket from 'ws';
 import * as ssl from 'rustls-ssl';
@@ -24,6 +24,7 @@ console.log('demo stack on 127.0.0.1:');
 console.log(`  trusted TLS server     ${stack.targets.trusted}   (certificate from the demo CA)`);
 console.log(`  untrusted TLS server   ${stack.targets.untrusted}   (certificate from a CA nobody trusts)`);
 console.log(`  WebSocket tunnel       ${stack.tunnelUrl}?target=HOST:PORT`);
+console.log(`  Wisp endpoint          ${stack.wispUrl}   (streams to the two servers above only)`);
 console.log('');
 
 try {

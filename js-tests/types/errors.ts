@@ -21,6 +21,7 @@ import {
   socketTransport,
   streamTransport,
   webSocketTransport,
+  wispClient,
   connect,
   toDuplex,
   toWebStreams,
@@ -185,6 +186,13 @@ export async function mistakes(ctx: Context, conn: Connection, cert: X509, err: 
   // webSocketTransport needs a WebSocket.
   // @ts-expect-error
   webSocketTransport('wss://example.com');
+  // wispClient needs a WebSocket, and a stream a host and a numeric port.
+  // @ts-expect-error
+  wispClient('wss://example.com/wisp/');
+  // @ts-expect-error
+  wispClient(new WebSocket('wss://example.com/wisp/')).transport('example.com:443');
+  // @ts-expect-error
+  wispClient(new WebSocket('wss://example.com/wisp/')).transport('example.com', '443');
   // A transport's recv gives bytes, not a string.
   const bad = {
     send: (data: Uint8Array) => data.length,

@@ -44,6 +44,7 @@ import {
   socketTransport,
   streamTransport,
   webSocketTransport,
+  wispClient,
   type AlpnSelectCallback,
   type BytesLike,
   type ErrorTriple,
@@ -51,6 +52,8 @@ import {
   type Transport,
   type VerifyCallback,
   type WebSocketTransport,
+  type WispClient,
+  type WispTransport,
   connect,
   toDuplex,
   toWebStreams,
@@ -324,6 +327,21 @@ export function overWebSocket(ws: WebSocket, ctx: Context): Connection {
   const original: WebSocket = transport.socket;
   void original;
   return new Connection(ctx, transport);
+}
+
+/** Type-checked only: many connections over one WebSocket, through a Wisp server. */
+export async function overWisp(ws: WebSocket, ctx: Context): Promise<Connection[]> {
+  const client: WispClient<WebSocket> = wispClient(ws);
+  const streams: WispTransport[] = [client.transport('example.com', 443), client.transport('192.0.2.1', 8443)];
+  const conns = streams.map((t) => new Connection(ctx, t));
+  const id: number = streams[0].streamId + streams[0].queued + streams[0].port;
+  const host: string = streams[0].host;
+  void [id, host];
+  await streams[1].close();
+  const original: WebSocket = client.socket;
+  original.close();
+  client.close();
+  return conns;
 }
 
 /** Type-checked only (node-idioms.test.mjs runs these against real servers). */
