@@ -263,11 +263,13 @@ describe('recv', () => {
     assert.equal(await c.write(bytes('y'), 0, { signal }), 1);
     assert.equal(await c.sendall(bytes('z'), null, { signal }), 1);
     assert.equal(text(await recvExactly(s, 3)), 'xyz');
-    // No signal at all, `{}` and `{ signal: undefined }` are all fine.
+    // No signal at all, `{}`, `{ signal: undefined }` and null options are all fine.
     await c.sendall(bytes('1'), {});
     await c.sendall(bytes('2'), { signal: undefined });
     await c.sendall(bytes('3'), 0, undefined);
-    assert.equal(text(await recvExactly(s, 3)), '123');
+    await c.sendall(bytes('4'), 0, null);
+    await c.doHandshake(null);
+    assert.equal(text(await recvExactly(s, 4)), '1234');
   });
 });
 

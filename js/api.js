@@ -154,15 +154,17 @@ const SIGNAL_METHODS = {
 /**
  * `name(...positional, { signal }?)` → the wasm method's `(...positional, signal)`. The
  * options object may follow the required arguments or any of the optional ones
- * (`recv(100, { signal })`, `recv(100, 0, { signal })`); trailing `undefined`s are ignored.
+ * (`recv(100, { signal })`, `recv(100, 0, { signal })`); trailing `undefined`s and `null`s
+ * are absent arguments.
  * @param {any} Base @param {string} name @param {number} required @param {number} optional
  */
 function withOptions(Base, name, required, optional) {
-  return {
+  const method = {
     /** @this {any} @param {any[]} args */
     [name](...args) {
       let n = args.length;
-      while (n > required && args[n - 1] === undefined) n--;
+      // `null` is absent too (API.md §3), for an optional argument as for the options.
+      while (n > required && (args[n - 1] === undefined || args[n - 1] === null)) n--;
       let signal;
       try {
         if (n > required && isOptions(args[n - 1])) {
@@ -182,6 +184,9 @@ function withOptions(Base, name, required, optional) {
       return Base.prototype[name].call(this, ...positional, signal);
     },
   }[name];
+  // What the method declares: its positional arguments and the options object.
+  Object.defineProperty(method, 'length', { value: required + optional + 1 });
+  return method;
 }
 
 /** An options object, as opposed to a flags number or a byte buffer. */

@@ -298,7 +298,7 @@ export function connect(options, onSecureConnect) {
     // rejects at once with the reason (doHandshake's own `{ signal }`); at any time the
     // Duplex is destroyed with it, which closes the socket.
     duplex._signal = signal;
-    const onAbort = () => duplex.destroy(signal.reason);
+    const onAbort = () => duplex.destroy(signal.reason ?? new DOMException('This operation was aborted', 'AbortError'));
     if (!signal.aborted) {
       signal.addEventListener('abort', onAbort, { once: true });
       duplex.once('close', () => signal.removeEventListener('abort', onAbort));
