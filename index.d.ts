@@ -692,6 +692,21 @@ export interface TLSDuplex extends Duplex {
  */
 export declare function toDuplex(conn: Connection, options?: DuplexOptions): TLSDuplex;
 
+/**
+ * The last argument of `Connection`'s promise methods (API.md §8).
+ */
+export interface CallOptions {
+  /**
+   * Aborting rejects the pending call at once with `signal.reason` (an `AbortError`
+   * `DOMException` by default); an already-aborted signal rejects before anything is done.
+   * Nothing already taken is lost or sent twice: an aborted `recv` leaves the data for the
+   * next one; a `send`/`sendall` aborted after a record was taken is in the state
+   * `WantWriteError` leaves (retry with the same data to complete it). See the README's
+   * "Timeouts and cancellation".
+   */
+  signal?: AbortSignal | null;
+}
+
 /** `connect`'s options, as `tls.connect`'s. */
 export interface ConnectOptions {
   /** Default `"localhost"` (`hostname` is read too, as http passes both). */
@@ -713,6 +728,8 @@ export interface ConnectOptions {
   socket?: Duplex | null;
   /** The readable side's high-water mark. */
   highWaterMark?: number;
+  /** Cancels the connection: a pending handshake rejects, and the Duplex is destroyed with `signal.reason`. */
+  signal?: AbortSignal | null;
 }
 
 /** The Duplex of `connect`: a `tls.TLSSocket`'s fields, set at `'secureConnect'`. */
@@ -966,25 +983,33 @@ export declare class Connection {
   setShutdown(bits: number): void;
   getShutdown(): number;
 
-  // I/O: promises
-  doHandshake(): Promise<void>;
+  // I/O: promises. Each takes a last `{ signal }` (CallOptions), after the required
+  // arguments or after the optional ones.
+  doHandshake(options?: CallOptions | null): Promise<void>;
   /** Sends at most one 16 KiB record of `data`; resolves with how much it took. */
-  send(data: BytesLike, flags?: number | null): Promise<number>;
+  send(data: BytesLike, options?: CallOptions | null): Promise<number>;
+  send(data: BytesLike, flags?: number | null, options?: CallOptions | null): Promise<number>;
   /** Alias of `send`. */
-  write(data: BytesLike, flags?: number | null): Promise<number>;
+  write(data: BytesLike, options?: CallOptions | null): Promise<number>;
+  write(data: BytesLike, flags?: number | null, options?: CallOptions | null): Promise<number>;
   /** Sends all of `data`; resolves with its length. */
-  sendall(data: BytesLike, flags?: number | null): Promise<number>;
+  sendall(data: BytesLike, options?: CallOptions | null): Promise<number>;
+  sendall(data: BytesLike, flags?: number | null, options?: CallOptions | null): Promise<number>;
   /** Up to `bufsiz` bytes of plaintext; `flags` may be `MSG_PEEK`. */
-  recv(bufsiz: number, flags?: number | null): Promise<Uint8Array<ArrayBuffer>>;
+  recv(bufsiz: number, options?: CallOptions | null): Promise<Uint8Array<ArrayBuffer>>;
+  recv(bufsiz: number, flags?: number | null, options?: CallOptions | null): Promise<Uint8Array<ArrayBuffer>>;
   /** Alias of `recv`. */
-  read(bufsiz: number, flags?: number | null): Promise<Uint8Array<ArrayBuffer>>;
+  read(bufsiz: number, options?: CallOptions | null): Promise<Uint8Array<ArrayBuffer>>;
+  read(bufsiz: number, flags?: number | null, options?: CallOptions | null): Promise<Uint8Array<ArrayBuffer>>;
   /** Reads into `buffer` (at most `nbytes`); resolves with the count. */
-  recvInto(buffer: Uint8Array, nbytes?: number | null, flags?: number | null): Promise<number>;
+  recvInto(buffer: Uint8Array, options?: CallOptions | null): Promise<number>;
+  recvInto(buffer: Uint8Array, nbytes?: number | null, options?: CallOptions | null): Promise<number>;
+  recvInto(buffer: Uint8Array, nbytes?: number | null, flags?: number | null, options?: CallOptions | null): Promise<number>;
   /**
    * `false` after sending close_notify, `true` once the peer's has been received; called
    * again before it arrived, rejects with `WantReadError` when the transport has nothing.
    */
-  shutdown(): Promise<boolean>;
+  shutdown(options?: CallOptions | null): Promise<boolean>;
 
   // memory BIO (a TypeError on a transport connection)
   /** Feeds ciphertext from the peer; returns the count. */

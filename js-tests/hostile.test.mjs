@@ -112,7 +112,8 @@ function report(title, violations) {
 }
 
 const LEAKY = /null pointer passed to rust|expected instance of|recursive use of an object|__wbg|attempted to take ownership|closure invoked (recursively|after being dropped)/i;
-const DOCUMENTED = new Set(['type', 'range', 'ssl', 'own']);
+// 'abort': a call given an aborted `{ signal }` rejects with its reason (API.md §8).
+const DOCUMENTED = new Set(['type', 'range', 'ssl', 'own', 'abort']);
 
 function target(r) {
   return r.target ?? r.label ?? `case ${r.i}`;

@@ -119,7 +119,7 @@ export function install(wasm, host) {
  * @param {any} Base
  */
 function adoptingConnection(Base) {
-  return class Connection extends Base {
+  const Sub = class Connection extends Base {
     /** @param {any} context @param {any} transport */
     constructor(context, transport) {
       super(context, transport);
@@ -127,6 +127,85 @@ function adoptingConnection(Base) {
       if (transport) transportOf.set(this, transport);
     }
   };
+  for (const [name, [required, optional]] of Object.entries(SIGNAL_METHODS)) {
+    Object.defineProperty(Sub.prototype, name, {
+      value: withOptions(Base, name, required, optional),
+      writable: true,
+      configurable: true,
+    });
+  }
+  return Sub;
+}
+
+/**
+ * The promise methods that take a last `{ signal }` (API.md §8), with how many required and
+ * optional positional arguments come before it.
+ * @type {Record<string, [number, number]>}
+ */
+const SIGNAL_METHODS = {
+  doHandshake: [0, 0],
+  shutdown: [0, 0],
+  send: [1, 1],
+  write: [1, 1],
+  sendall: [1, 1],
+  recv: [1, 1],
+  read: [1, 1],
+  recvInto: [1, 2],
+};
+
+/**
+ * `name(...positional, { signal }?)` → the wasm method's `(...positional, signal)`. The
+ * options object may follow the required arguments or any of the optional ones
+ * (`recv(100, { signal })`, `recv(100, 0, { signal })`); trailing `undefined`s and `null`s
+ * are absent arguments.
+ * @param {any} Base @param {string} name @param {number} required @param {number} optional
+ */
+function withOptions(Base, name, required, optional) {
+  const method = {
+    /** @this {any} @param {any[]} args */
+    [name](...args) {
+      let n = args.length;
+      // `null` is absent too (API.md §3), for an optional argument as for the options.
+      while (n > required && (args[n - 1] === undefined || args[n - 1] === null)) n--;
+      let signal;
+      try {
+        if (n > required && isOptions(args[n - 1])) {
+          signal = args[n - 1].signal;
+          n--;
+        }
+        if (n > required + optional) {
+          throw invalidArgType(
+            `The "options" argument of ${name}() must be an object such as { signal }, not ${describe(args[required + optional])}`,
+          );
+        }
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      const positional = args.slice(0, n);
+      positional.length = required + optional;
+      return Base.prototype[name].call(this, ...positional, signal);
+    },
+  }[name];
+  // What the method declares: its positional arguments and the options object.
+  Object.defineProperty(method, 'length', { value: required + optional + 1 });
+  return method;
+}
+
+/** An options object, as opposed to a flags number or a byte buffer. */
+function isOptions(/** @type {unknown} */ v) {
+  return typeof v === 'object' && v !== null && !ArrayBuffer.isView(v) && !(v instanceof ArrayBuffer);
+}
+
+/** @param {string} message */
+function invalidArgType(message) {
+  return Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_TYPE' });
+}
+
+/** @param {unknown} v */
+function describe(v) {
+  if (v === null) return 'null';
+  if (typeof v === 'object' || typeof v === 'function') return `an instance of ${v.constructor?.name ?? 'Object'}`;
+  return `type ${typeof v} (${String(v)})`;
 }
 
 /** The methods that return promises: they reject, never throw (API.md §3). */

@@ -26,6 +26,8 @@ class TLSDuplex extends Duplex {
     this.encrypted = true;
     /** @type {Promise<void> | null} */
     this._secured = null;
+    /** @type {AbortSignal | undefined} `connect({ signal })`'s, for the handshake */
+    this._signal = undefined;
     this._reading = false;
     if (this.socket) {
       this.socket.on('timeout', () => this.emit('timeout'));
@@ -39,7 +41,7 @@ class TLSDuplex extends Duplex {
 
   /** Runs the handshake once and emits 'secure' (then 'secureConnect' for `connect`). */
   _secure() {
-    this._secured ??= handshakeOnce(this.connection).then(
+    this._secured ??= handshakeOnce(this.connection, this._signal).then(
       () => {
         if (this.destroyed) return;
         this.emit('secure');
@@ -210,6 +212,14 @@ function alpnList(protos) {
   return out;
 }
 
+/** What `{ signal }` accepts: an AbortSignal, or anything shaped like one. */
+function isAbortSignal(/** @type {any} */ s) {
+  return (
+    typeof s === 'object' && s !== null && 'aborted' in s &&
+    typeof s.addEventListener === 'function' && typeof s.removeEventListener === 'function'
+  );
+}
+
 /** The `connect` Duplex: a TLSSocket's fields, filled at 'secureConnect'. */
 class TLSClientDuplex extends TLSDuplex {
   /** @param {any} conn @param {any} options */
@@ -270,6 +280,10 @@ export function connect(options, onSecureConnect) {
   } else if (!(context instanceof Context)) {
     throw new TypeError('connect: options.context must be a Context');
   }
+  const signal = options.signal ?? undefined;
+  if (signal !== undefined && !isAbortSignal(signal)) {
+    throw Object.assign(new TypeError('connect: options.signal must be an AbortSignal'), { code: 'ERR_INVALID_ARG_TYPE' });
+  }
   const socket = options.socket ?? net.connect(Number(options.port ?? 443), host);
   const conn = new Connection(context, socketTransport(socket));
   conn.setConnectState();
@@ -279,6 +293,17 @@ export function connect(options, onSecureConnect) {
   }
   const duplex = new TLSClientDuplex(conn, options.highWaterMark ? { highWaterMark: options.highWaterMark } : undefined);
   if (onSecureConnect) duplex.once('secureConnect', onSecureConnect);
+  if (signal) {
+    // As tls.connect's: the signal cancels the connection at any point. A pending handshake
+    // rejects at once with the reason (doHandshake's own `{ signal }`); at any time the
+    // Duplex is destroyed with it, which closes the socket.
+    duplex._signal = signal;
+    const onAbort = () => duplex.destroy(signal.reason ?? new DOMException('This operation was aborted', 'AbortError'));
+    if (!signal.aborted) {
+      signal.addEventListener('abort', onAbort, { once: true });
+      duplex.once('close', () => signal.removeEventListener('abort', onAbort));
+    }
+  }
   // A tls.connect socket handshakes without waiting for a read or write: undici and ws wait
   // for 'secureConnect' before they do anything.
   duplex._secure().catch(() => {});

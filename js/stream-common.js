@@ -18,12 +18,14 @@ const handshakes = new WeakMap();
  * The handshake of `conn`, run once however many readers and writers ask for it (a Duplex's
  * first `_read` and `_write` can both arrive before it is done).
  * @param {any} conn
+ * @param {AbortSignal} [signal] aborts the handshake (`connect({ signal })`); only the first
+ *   caller's counts, as the handshake is run once
  * @returns {Promise<void>}
  */
-export function handshakeOnce(conn) {
+export function handshakeOnce(conn, signal) {
   let p = handshakes.get(conn);
   if (!p) {
-    p = conn.isHandshakeDone() ? Promise.resolve() : conn.doHandshake().then(() => undefined);
+    p = conn.isHandshakeDone() ? Promise.resolve() : conn.doHandshake({ signal }).then(() => undefined);
     handshakes.set(conn, /** @type {Promise<void>} */ (p));
   }
   return /** @type {Promise<void>} */ (p);

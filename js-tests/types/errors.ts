@@ -83,6 +83,13 @@ export async function mistakes(ctx: Context, conn: Connection, cert: X509, err: 
   await conn.recvInto([0, 0, 0]);
   // @ts-expect-error
   await conn.recvInto('buffer');
+  // { signal } takes an AbortSignal, and comes last.
+  // @ts-expect-error
+  await conn.recv(10, { signal: 5000 });
+  // @ts-expect-error
+  await conn.doHandshake({ signal: 'soon' });
+  // @ts-expect-error
+  await conn.recv(10, { signal: new AbortController().signal }, 0);
   // send takes bytes or a string, not a number or an object.
   // @ts-expect-error
   await conn.send(42);

@@ -216,6 +216,16 @@ async function overMemory(): Promise<void> {
   assert(sent === 7 && dec.decode(peeked) === 'hello' && n > 0, 'data');
   let received = dec.decode(buf.subarray(0, n));
   while (received.length < 12) received += dec.decode(await server.read(64));
+
+  // A last { signal } on every promise method, after the required or the optional arguments.
+  const { signal } = new AbortController();
+  await client.doHandshake({ signal });
+  await client.sendall('sig', { signal });
+  const one: number = await client.send(enc.encode('nal'), 0, { signal: AbortSignal.timeout(5000) });
+  const some: Uint8Array = await server.recv(3, { signal });
+  const rest: number = await server.recvInto(buf, 3, MSG_PEEK, { signal });
+  const more: number = await server.recvInto(buf, { signal: null });
+  assert(one === 3 && dec.decode(some) === 'sig' && rest === 3 && more === 3, 'signal');
   assert(received === 'hello, world', 'bytes');
 
   const first: boolean = await client.shutdown();

@@ -17,11 +17,12 @@ use crate::ssl::constants::{shutdown as shutdown_bits, MSG_PEEK};
 use crate::ssl::verify::VerifyHook;
 use crate::ssl::x509::X509 as CoreX509;
 use crate::ssl::{self, Error};
+use crate::wasm::abort::{detach, race, Abort};
 use crate::wasm::callbacks::{self, CallbackHost, JsKeyLog, JsVerifyHook};
 use crate::wasm::context::{self, certificate_arg, SharedContext};
 use crate::wasm::convert;
 use crate::wasm::errors::{to_js, JsResult};
-use crate::wasm::lock::AsyncLock;
+use crate::wasm::lock::{AsyncLock, Guard};
 use crate::wasm::outbound::{self, Outbound};
 use crate::wasm::session::{self, Session};
 use crate::wasm::transport::{busy, Transport};
@@ -162,17 +163,56 @@ pub struct Connection {
 
 /// Runs `op` on the core; in transport mode, flushes and receives until it stops wanting
 /// input. The result's error is already a JS value.
-async fn drive<T>(state: &Rc<State>, op: impl FnMut(&mut ssl::Connection) -> ssl::Result<T>) -> JsResult<T> {
-    let v = drive_unflushed(state, op).await?;
-    flush(state).await?;
+async fn drive<T>(
+    state: &Rc<State>,
+    abort: Option<&Abort>,
+    op: impl FnMut(&mut ssl::Connection) -> ssl::Result<T>,
+) -> JsResult<T> {
+    let v = drive_unflushed(state, abort, op).await?;
+    flush(state, abort).await?;
     Ok(v)
 }
 
-async fn flush(state: &State) -> JsResult<()> {
+/// Hands the queued ciphertext to the transport. With a signal, the transport's `send` runs
+/// as a task of its own, so an abort stops only the waiting: how much the transport took is
+/// still recorded, and the rest goes first next time.
+async fn flush(state: &Rc<State>, abort: Option<&Abort>) -> JsResult<()> {
+    if state.transport.is_none() {
+        return Ok(());
+    }
+    if abort.is_none() {
+        return flush_now(state).await;
+    }
+    let owned = state.clone();
+    race(abort, detach(async move { flush_now(&owned).await })).await
+}
+
+async fn flush_now(state: &State) -> JsResult<()> {
     match &state.transport {
         Some(t) => t.flush(&state.core).await,
         None => Ok(()),
     }
+}
+
+/// One receive from the transport into the core's input queue; as with [`flush`], an abort
+/// leaves the receive under way, and what it brings stays queued for the next call.
+async fn fill(state: &Rc<State>, transport: &Transport, abort: Option<&Abort>) -> JsResult<bool> {
+    if abort.is_none() {
+        return transport.fill(&state.core).await;
+    }
+    let owned = state.clone();
+    let received = detach(async move {
+        match &owned.transport {
+            Some(t) => t.fill(&owned.core).await,
+            None => Ok(false),
+        }
+    });
+    race(abort, received).await
+}
+
+/// The turn in `lock`'s queue, or the signal's reason; an aborted waiter leaves the queue.
+async fn turn(lock: &AsyncLock, abort: Option<&Abort>) -> JsResult<Guard> {
+    race(abort, async { Ok(lock.acquire().await) }).await
 }
 
 /// `drive` without the final flush, for callers that must know whether the operation
@@ -183,6 +223,7 @@ async fn flush(state: &State) -> JsResult<()> {
 /// callbacks are through, a send runs its handshake as a separate step).
 async fn drive_unflushed<T>(
     state: &Rc<State>,
+    abort: Option<&Abort>,
     mut op: impl FnMut(&mut ssl::Connection) -> ssl::Result<T>,
 ) -> JsResult<T> {
     loop {
@@ -193,12 +234,12 @@ async fn drive_unflushed<T>(
         };
         if let Err(e) = after_operation(state) {
             // What the operation queued for the peer still goes out.
-            let _ = flush(state).await;
+            let _ = flush(state, abort).await;
             return Err(e);
         }
         if paused {
             if let Err(e) = client_hello_callbacks(state) {
-                let _ = flush(state).await;
+                let _ = flush(state, abort).await;
                 return Err(e);
             }
             continue;
@@ -211,19 +252,19 @@ async fn drive_unflushed<T>(
         };
         match result {
             Err(Error::WantRead) => {
-                transport.flush(&state.core).await?;
-                if !transport.fill(&state.core).await? {
+                flush(state, abort).await?;
+                if !fill(state, transport, abort).await? {
                     return Err(to_js(Error::WantRead));
                 }
             }
             Err(Error::CallbackFailed) => {
-                let _ = transport.flush(&state.core).await;
+                let _ = flush(state, abort).await;
                 return Err(callback_error(state));
             }
             Err(e) => {
                 // The alert for the peer goes out before the error does; if that fails too,
                 // the first error is the one worth reporting.
-                let _ = transport.flush(&state.core).await;
+                let _ = flush(state, abort).await;
                 return Err(to_js(e));
             }
             Ok(v) => return Ok(v),
@@ -475,47 +516,66 @@ impl Connection {
     }
 
     // ---- promise operations ----
+    //
+    // Each takes a last `signal` (the entry moves it out of the `{ signal }` options). How an
+    // abort leaves each operation is said in README.md ("Timeouts and cancellation").
 
     #[wasm_bindgen(js_name = doHandshake)]
-    pub fn do_handshake(&self) -> Promise {
+    pub fn do_handshake(&self, signal: JsValue) -> Promise {
+        let abort = match Abort::watch(&signal) {
+            Ok(a) => a,
+            Err(e) => return Promise::reject(&e),
+        };
         let state = self.state.clone();
         promise(async move {
-            drive(&state, |c| c.do_handshake()).await?;
+            // Handshake progress is the connection's, not the caller's: an abort leaves it
+            // where it got to, and the next call carries on from there.
+            drive(&state, abort.as_ref(), |c| c.do_handshake()).await?;
             Ok(JsValue::UNDEFINED)
         })
     }
 
     /// Encrypts at most one record (16 KiB) of `data`; resolves with how much it took. Only
     /// that record is copied, and it is copied now.
-    pub fn send(&self, data: JsValue, _flags: JsValue) -> Promise {
+    pub fn send(&self, data: JsValue, _flags: JsValue, signal: JsValue) -> Promise {
+        let abort = match Abort::watch(&signal) {
+            Ok(a) => a,
+            Err(e) => return Promise::reject(&e),
+        };
         let record = match outbound::first_record(&data) {
             Ok(r) => r,
             Err(e) => return Promise::reject(&to_js(e)),
         };
         let state = self.state.clone();
         promise(async move {
-            let _turn = state.write_lock.acquire().await;
-            let n = send_one(&state, &record).await?;
+            let abort = abort.as_ref();
+            let _turn = turn(&state.write_lock, abort).await?;
+            let n = send_one(&state, abort, &record).await?;
             // A completed `send` settles whatever a `sendall` had left pending.
             state.sendall_done.replace(None);
             Ok(JsValue::from(n as f64))
         })
     }
 
-    pub fn write(&self, data: JsValue, flags: JsValue) -> Promise {
-        self.send(data, flags)
+    pub fn write(&self, data: JsValue, flags: JsValue, signal: JsValue) -> Promise {
+        self.send(data, flags, signal)
     }
 
     /// Sends all of `data`, a record at a time; the data is copied now (in JS memory), and
     /// wasm memory only ever holds the record being encrypted.
-    pub fn sendall(&self, data: JsValue, _flags: JsValue) -> Promise {
+    pub fn sendall(&self, data: JsValue, _flags: JsValue, signal: JsValue) -> Promise {
+        let abort = match Abort::watch(&signal) {
+            Ok(a) => a,
+            Err(e) => return Promise::reject(&e),
+        };
         let data = match Outbound::take(&data) {
             Ok(d) => d,
             Err(e) => return Promise::reject(&to_js(e)),
         };
         let state = self.state.clone();
         promise(async move {
-            let _turn = state.write_lock.acquire().await;
+            let abort = abort.as_ref();
+            let _turn = turn(&state.write_lock, abort).await?;
             let mut offset = 0;
             let resumed = state.sendall_done.borrow_mut().take();
             if let Some((earlier, done)) = resumed {
@@ -527,10 +587,16 @@ impl Connection {
             }
             while offset < data.len() {
                 let record = data.record_at(offset);
-                match send_one(&state, &record).await {
+                match send_one(&state, abort, &record).await {
                     Ok(n) => offset += n,
                     Err(e) => {
-                        state.sendall_done.replace(Some((data, offset)));
+                        // An abort before any of the data was taken leaves no trace: the
+                        // next write may be anything. Otherwise, as after WantWriteError,
+                        // a retry with the same data resumes where this one stopped.
+                        let untouched = offset == 0 && state.send_taken.borrow().is_none();
+                        if !(untouched && abort.is_some_and(Abort::aborted)) {
+                            state.sendall_done.replace(Some((data, offset)));
+                        }
                         return Err(e);
                     }
                 }
@@ -539,7 +605,11 @@ impl Connection {
         })
     }
 
-    pub fn recv(&self, bufsiz: JsValue, flags: JsValue) -> Promise {
+    pub fn recv(&self, bufsiz: JsValue, flags: JsValue, signal: JsValue) -> Promise {
+        let abort = match Abort::watch(&signal) {
+            Ok(a) => a,
+            Err(e) => return Promise::reject(&e),
+        };
         let args = convert::size(&bufsiz, "bufsiz").and_then(|max| Ok((max, peek_flag(&flags)?)));
         let (max, peek) = match args {
             Ok(a) => a,
@@ -547,21 +617,26 @@ impl Connection {
         };
         let state = self.state.clone();
         promise(async move {
-            let _turn = state.read_lock.acquire().await;
-            let data = read(&state, max, peek).await?;
+            let abort = abort.as_ref();
+            let _turn = turn(&state.read_lock, abort).await?;
+            let data = read(&state, abort, max, peek).await?;
             Ok(Uint8Array::from(data.as_slice()).into())
         })
     }
 
-    pub fn read(&self, bufsiz: JsValue, flags: JsValue) -> Promise {
-        self.recv(bufsiz, flags)
+    pub fn read(&self, bufsiz: JsValue, flags: JsValue, signal: JsValue) -> Promise {
+        self.recv(bufsiz, flags, signal)
     }
 
     /// Reads into the caller's buffer. The buffer is checked again once data is there: if it
     /// was detached or shrank while the read waited, the call rejects and the data stays for
     /// the next read.
     #[wasm_bindgen(js_name = recvInto)]
-    pub fn recv_into(&self, buffer: JsValue, nbytes: JsValue, flags: JsValue) -> Promise {
+    pub fn recv_into(&self, buffer: JsValue, nbytes: JsValue, flags: JsValue, signal: JsValue) -> Promise {
+        let abort = match Abort::watch(&signal) {
+            Ok(a) => a,
+            Err(e) => return Promise::reject(&e),
+        };
         let Some(buffer) = buffer.dyn_ref::<Uint8Array>().cloned() else {
             return Promise::reject(&to_js(Error::Type("buffer must be a Uint8Array".into())));
         };
@@ -574,8 +649,14 @@ impl Connection {
         };
         let state = self.state.clone();
         promise(async move {
-            let _turn = state.read_lock.acquire().await;
-            let data = drive_unflushed(&state, |c| c.read(max, true)).await?;
+            let abort = abort.as_ref();
+            let _turn = turn(&state.read_lock, abort).await?;
+            let data = drive_unflushed(&state, abort, |c| c.read(max, true)).await?;
+            // The point of no return: an aborted call writes nothing into the buffer and
+            // takes nothing from the connection.
+            if let Some(abort) = abort {
+                abort.check()?;
+            }
             let now = buffer.length() as usize;
             if now < capacity {
                 let e = if now == 0 {
@@ -594,8 +675,9 @@ impl Connection {
             if !peek {
                 consume(&state, data.len())?;
             }
-            // As in `read`: the data is the caller's before this flush can fail.
-            let _ = flush(&state).await;
+            // As in `read`: the data is the caller's before this flush can fail (or the
+            // signal abort it).
+            let _ = flush(&state, abort).await;
             Ok(JsValue::from(f64::from(n)))
         })
     }
@@ -603,20 +685,30 @@ impl Connection {
     /// The first call sends close_notify after the writes before it, and never waits for the
     /// peer; later calls wait for the peer's, alongside any `recv` (they share the transport's
     /// receive, so neither holds the other up).
-    pub fn shutdown(&self) -> Promise {
+    pub fn shutdown(&self, signal: JsValue) -> Promise {
+        let abort = match Abort::watch(&signal) {
+            Ok(a) => a,
+            Err(e) => return Promise::reject(&e),
+        };
         let state = self.state.clone();
         promise(async move {
+            let abort = abort.as_ref();
             let first = {
                 let core = state.core.try_borrow().map_err(|_| busy())?;
                 core.shutdown_bits() & shutdown_bits::SENT == 0
             };
             let done = if first {
-                let _turn = state.write_lock.acquire().await;
+                let _turn = turn(&state.write_lock, abort).await?;
+                // Aborted before the close_notify is queued, the call did nothing; after,
+                // it goes out as it would have (`getShutdown()` has SENT_SHUTDOWN).
+                if let Some(abort) = abort {
+                    abort.check()?;
+                }
                 let done = state.core.try_borrow_mut().map_err(|_| busy())?.shutdown()?;
-                flush(&state).await?;
+                flush(&state, abort).await?;
                 done
             } else {
-                drive(&state, |c| c.shutdown()).await?
+                drive(&state, abort, |c| c.shutdown()).await?
             };
             Ok(JsValue::from(done))
         })
@@ -860,7 +952,11 @@ fn bad_write_retry() -> Error {
 /// One record: encrypt, then flush. A retry after `WantWriteError` only flushes, because the
 /// data was already taken (OpenSSL's rule for non-blocking writes), and must offer the same
 /// bytes again.
-async fn send_one(state: &Rc<State>, record: &[u8]) -> JsResult<usize> {
+///
+/// The record is noted as taken before the flush, so a call aborted while the transport
+/// takes it leaves the connection as `WantWriteError` would: the record goes out once, and a
+/// retry with the same data resolves with its count.
+async fn send_one(state: &Rc<State>, abort: Option<&Abort>, record: &[u8]) -> JsResult<usize> {
     let taken = state.send_taken.borrow_mut().take();
     let n = match taken {
         Some(earlier) => {
@@ -868,23 +964,28 @@ async fn send_one(state: &Rc<State>, record: &[u8]) -> JsResult<usize> {
                 state.send_taken.replace(Some(earlier));
                 return Err(to_js(bad_write_retry()));
             }
-            earlier.len()
+            let n = earlier.len();
+            state.send_taken.replace(Some(earlier));
+            n
         }
         None => {
             // The handshake first, as its own step: a callback that throws during it rejects
             // this call before any of the data is taken.
             let done = state.core.try_borrow().map_err(|_| busy())?.is_handshake_done();
             if !done {
-                drive(state, |c| c.do_handshake()).await?;
+                drive(state, abort, |c| c.do_handshake()).await?;
             }
-            drive_unflushed(state, |c| c.write(record)).await?
+            if let Some(abort) = abort {
+                abort.check()?;
+            }
+            let n = drive_unflushed(state, abort, |c| c.write(record)).await?;
+            let taken = record.get(..n).unwrap_or_default().to_vec();
+            state.send_taken.replace(Some(taken));
+            n
         }
     };
-    if let Err(e) = flush(state).await {
-        let taken = record.get(..n).unwrap_or_default().to_vec();
-        state.send_taken.replace(Some(taken));
-        return Err(e);
-    }
+    flush(state, abort).await?;
+    state.send_taken.replace(None);
     Ok(n)
 }
 
@@ -894,13 +995,17 @@ async fn send_one(state: &Rc<State>, record: &[u8]) -> JsResult<usize> {
 /// The data is taken before the final flush, which awaits: a `shutdown()` running meanwhile
 /// may discard unread plaintext, and must not make this read take other bytes than it returns.
 /// A flush that fails then is not this read's failure (its data is the caller's); the next
-/// call meets it again.
-async fn read(state: &Rc<State>, max: usize, peek: bool) -> JsResult<Vec<u8>> {
-    let data = drive_unflushed(state, |c| c.read(max, true)).await?;
+/// call meets it again. For the same reason a signal is checked right before the data is
+/// taken, and not after.
+async fn read(state: &Rc<State>, abort: Option<&Abort>, max: usize, peek: bool) -> JsResult<Vec<u8>> {
+    let data = drive_unflushed(state, abort, |c| c.read(max, true)).await?;
+    if let Some(abort) = abort {
+        abort.check()?;
+    }
     if !peek {
         consume(state, data.len())?;
     }
-    let _ = flush(state).await;
+    let _ = flush(state, abort).await;
     Ok(data)
 }
 
@@ -950,11 +1055,11 @@ mod tests {
     /// Moves ciphertext both ways until both handshakes resolve.
     async fn handshake(client: &Connection, server: &Connection) {
         for _ in 0..10 {
-            let c = JsFuture::from(client.do_handshake()).await;
+            let c = JsFuture::from(client.do_handshake(JsValue::UNDEFINED)).await;
             while let Ok(out) = client.bio_read(16384.into()) {
                 server.bio_write(out.into()).unwrap();
             }
-            let s = JsFuture::from(server.do_handshake()).await;
+            let s = JsFuture::from(server.do_handshake(JsValue::UNDEFINED)).await;
             while let Ok(out) = server.bio_read(16384.into()) {
                 client.bio_write(out.into()).unwrap();
             }
@@ -978,12 +1083,12 @@ mod tests {
         handshake(&client, &server).await;
         assert_eq!(client.get_protocol_version_name().unwrap(), "TLSv1.3");
         assert_eq!(client.get_verify_result().unwrap(), 0);
-        JsFuture::from(client.sendall("ping".into(), JsValue::UNDEFINED))
+        JsFuture::from(client.sendall("ping".into(), JsValue::UNDEFINED, JsValue::UNDEFINED))
             .await
             .unwrap();
         let out = client.bio_read(65536.into()).unwrap();
         server.bio_write(out.into()).unwrap();
-        let got = JsFuture::from(server.recv(100.into(), JsValue::UNDEFINED))
+        let got = JsFuture::from(server.recv(100.into(), JsValue::UNDEFINED, JsValue::UNDEFINED))
             .await
             .unwrap();
         assert_eq!(js_sys::Uint8Array::from(got).to_vec(), b"ping");
@@ -992,7 +1097,9 @@ mod tests {
     #[wasm_bindgen_test]
     async fn empty_bio_is_want_read_and_bad_types_are_type_errors() {
         let (client, _server) = pair();
-        let err = JsFuture::from(client.do_handshake()).await.unwrap_err();
+        let err = JsFuture::from(client.do_handshake(JsValue::UNDEFINED))
+            .await
+            .unwrap_err();
         // Without the JS entry's classes the error is a plain Error that still carries triples.
         assert!(Reflect::has(&err, &"errors".into()).unwrap());
         // The ClientHello is queued; once it is read, the empty BIO is "want read".
@@ -1016,8 +1123,12 @@ mod tests {
     async fn garbage_from_the_peer_is_a_sticky_error_not_a_trap() {
         let (_client, server) = pair();
         server.bio_write(bytes(b"GET / HTTP/1.1\r\n\r\n")).unwrap();
-        let first = JsFuture::from(server.do_handshake()).await.unwrap_err();
-        let again = JsFuture::from(server.do_handshake()).await.unwrap_err();
+        let first = JsFuture::from(server.do_handshake(JsValue::UNDEFINED))
+            .await
+            .unwrap_err();
+        let again = JsFuture::from(server.do_handshake(JsValue::UNDEFINED))
+            .await
+            .unwrap_err();
         let msg = |e: &JsValue| Reflect::get(e, &"message".into()).unwrap().as_string().unwrap();
         assert_eq!(msg(&first), msg(&again));
         // The alert for the peer is still there to be read.

@@ -5,6 +5,7 @@
 // wasm-bindgen exports must be `pub`, though only JS reaches them.
 #![allow(unreachable_pub)]
 
+mod abort;
 mod callbacks;
 mod connection;
 mod context;
