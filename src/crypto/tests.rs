@@ -6,7 +6,9 @@
 
 use std::sync::atomic::Ordering;
 
-use rustls::crypto::cipher::{InboundOpaqueMessage, OutboundChunks, OutboundPlainMessage};
+use rustls::crypto::cipher::{
+    InboundOpaqueMessage, MessageDecrypter, MessageEncrypter, OutboundChunks, OutboundPlainMessage,
+};
 use rustls::{ContentType, Error as TlsError, ProtocolVersion, SupportedCipherSuite};
 
 use super::host::{spki, Families, HostProvider};
@@ -41,12 +43,7 @@ fn on<T>(p: &'static HostProvider, f: impl FnOnce() -> T) -> T {
 
 // ---- records ----
 
-fn seal(
-    enc: &mut dyn rustls::crypto::cipher::MessageEncrypter,
-    typ: ContentType,
-    data: &[u8],
-    seq: u64,
-) -> Vec<u8> {
+fn seal(enc: &mut dyn MessageEncrypter, typ: ContentType, data: &[u8], seq: u64) -> Vec<u8> {
     let chunks = [data];
     let msg = OutboundPlainMessage {
         typ,
@@ -57,11 +54,7 @@ fn seal(
 }
 
 /// Opens an encoded record; the content type and plaintext.
-fn open(
-    dec: &mut dyn rustls::crypto::cipher::MessageDecrypter,
-    record: &[u8],
-    seq: u64,
-) -> Result<(ContentType, Vec<u8>), TlsError> {
+fn open(dec: &mut dyn MessageDecrypter, record: &[u8], seq: u64) -> Result<(ContentType, Vec<u8>), TlsError> {
     let typ = ContentType::from(record[0]);
     let version = ProtocolVersion::from(u16::from_be_bytes([record[1], record[2]]));
     let mut payload = record[5..].to_vec();
@@ -70,13 +63,11 @@ fn open(
 }
 
 /// Each suite's encrypters and decrypters, host and *ring*, from the same key material.
-fn pairs(
-    p: &HostProvider,
-) -> Vec<(
-    String,
-    [Box<dyn rustls::crypto::cipher::MessageEncrypter>; 2],
-    [Box<dyn rustls::crypto::cipher::MessageDecrypter>; 2],
-)> {
+type Encrypters = [Box<dyn MessageEncrypter>; 2];
+type Decrypters = [Box<dyn MessageDecrypter>; 2];
+type Cert = (&'static [u8], &'static [u8]);
+
+fn pairs(p: &HostProvider) -> Vec<(String, Encrypters, Decrypters)> {
     use rustls::crypto::cipher::{AeadKey, Iv};
     let mut out = Vec::new();
     for ring in ring_suites() {
@@ -157,7 +148,7 @@ fn every_suite_seals_exactly_as_ring_and_opens_ring_records() {
             (1 << 40, 16384),
             (u64::MAX - 1, 33),
         ] {
-            let data: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+            let data: Vec<u8> = (0..len).map(|i| u8::try_from(i % 251).unwrap()).collect();
             for typ in [ContentType::ApplicationData, ContentType::Handshake] {
                 let ours = seal(host_enc.as_mut(), typ, &data, seq);
                 let theirs = seal(ring_enc.as_mut(), typ, &data, seq);
@@ -292,7 +283,7 @@ fn talk(
 }
 
 fn exchange(from: &mut Connection, to: &mut Connection) -> Result<(), Error> {
-    let data: Vec<u8> = (0..40_000u32).map(|i| (i % 253) as u8).collect();
+    let data: Vec<u8> = (0..40_000u32).map(|i| u8::try_from(i % 253).unwrap()).collect();
     let mut sent = 0;
     let mut got = Vec::new();
     while got.len() < data.len() {
@@ -369,7 +360,7 @@ fn every_group_and_signature_kind_runs_on_the_host() {
     }
     // ECDSA P-256 / P-384, Ed25519, RSA-PSS (TLS 1.3) and RSA PKCS#1 (TLS 1.2), each checked
     // by the host on the client side.
-    let cases: [(&str, (&[u8], &[u8])); 5] = [
+    let cases: [(&str, Cert); 5] = [
         ("TLS_AES_128_GCM_SHA256", (CHAIN, KEY)),
         ("TLS_AES_128_GCM_SHA256", (P384_CHAIN, P384_KEY)),
         ("TLS_AES_128_GCM_SHA256", (ED_CHAIN, ED_KEY)),
