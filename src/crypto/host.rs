@@ -112,19 +112,48 @@ pub trait HostCrypto: Send + Sync {
     fn verify(&self, alg: Sig, spki: &[u8], msg: &[u8], sig: &[u8]) -> Result<bool, HostError>;
 }
 
-/// Which families the host takes over; *ring* keeps the others.
+/// Which algorithms the host takes over; *ring* keeps the others.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Families {
     pub aead: bool,
-    pub kx: bool,
-    pub verify: bool,
+    pub groups: &'static [Group],
+    pub sigs: &'static [Sig],
 }
 
 impl Families {
+    /// Everything the interface can do (the native tests run it all).
     pub const ALL: Self = Self {
         aead: true,
-        kx: true,
-        verify: true,
+        groups: &[Group::X25519, Group::P256, Group::P384],
+        sigs: &[
+            Sig::EcdsaSha256,
+            Sig::EcdsaSha384,
+            Sig::Ed25519,
+            Sig::RsaPkcs1Sha256,
+            Sig::RsaPkcs1Sha384,
+            Sig::RsaPkcs1Sha512,
+            Sig::RsaPssSha256,
+            Sig::RsaPssSha384,
+            Sig::RsaPssSha512,
+        ],
+    };
+
+    /// What is faster through `node:crypto` than in *ring* compiled to wasm, measured with
+    /// bench/host-crypto.bench.mjs and whole handshakes toggling each family: the AEADs (by
+    /// far), P-256 and P-384 key exchange and ECDSA verification (the NIST curves are
+    /// generic, slow code in wasm). X25519, Ed25519 and RSA verification are as fast or
+    /// faster in *ring* (compact curve code, one modular exponentiation with a small
+    /// exponent) than the crossing plus `KeyObject` creation in JS, so they stay there.
+    pub const FASTER_ON_NODE: Self = Self {
+        aead: true,
+        groups: &[Group::P256, Group::P384],
+        sigs: &[Sig::EcdsaSha256, Sig::EcdsaSha384],
+    };
+
+    pub const NONE: Self = Self {
+        aead: false,
+        groups: &[],
+        sigs: &[],
     };
 }
 
@@ -163,13 +192,9 @@ impl HostProvider {
         let groups = ring
             .kx_groups
             .iter()
-            .map(|g| if families.kx { host_group(host, *g) } else { *g })
+            .map(|g| host_group(host, *g, families.groups))
             .collect();
-        let verify = if families.verify {
-            host_verify(host, ring.signature_verification_algorithms)
-        } else {
-            ring.signature_verification_algorithms
-        };
+        let verify = host_verify(host, ring.signature_verification_algorithms, families.sigs);
         leak(Self {
             name: host.name(),
             families,
@@ -574,10 +599,11 @@ fn secret_len(group: Group) -> usize {
 fn host_group(
     host: &'static dyn HostCrypto,
     ring: &'static dyn SupportedKxGroup,
+    hosted: &[Group],
 ) -> &'static dyn SupportedKxGroup {
     match group_of(ring.name()) {
-        Some(group) => leak(HostGroup { host, group, ring }),
-        None => ring,
+        Some(group) if hosted.contains(&group) => leak(HostGroup { host, group, ring }),
+        _ => ring,
     }
 }
 
@@ -682,17 +708,21 @@ fn same_alg(a: &dyn SignatureVerificationAlgorithm, b: &dyn SignatureVerificatio
 
 /// *ring*'s algorithm set with each algorithm the host knows replaced by a host one, in the
 /// same order and under the same schemes.
-fn host_verify(host: &'static dyn HostCrypto, ring: WebPkiSupportedAlgorithms) -> WebPkiSupportedAlgorithms {
+fn host_verify(
+    host: &'static dyn HostCrypto,
+    ring: WebPkiSupportedAlgorithms,
+    hosted: &[Sig],
+) -> WebPkiSupportedAlgorithms {
     let table = sig_table();
     let wrap =
         |alg: &'static dyn SignatureVerificationAlgorithm| -> &'static dyn SignatureVerificationAlgorithm {
             match table.iter().find(|(known, _)| same_alg(*known, alg)) {
-                Some((_, sig)) => leak(HostSig {
+                Some((_, sig)) if hosted.contains(sig) => leak(HostSig {
                     host,
                     sig: *sig,
                     ring: alg,
                 }),
-                None => alg,
+                _ => alg,
             }
         };
     let all: Vec<&'static dyn SignatureVerificationAlgorithm> = ring.all.iter().map(|a| wrap(*a)).collect();

@@ -420,8 +420,7 @@ fn installing_switches_name_and_order() {
         Box::leak(Box::new(RingHost::default())),
         Families {
             aead: false,
-            kx: true,
-            verify: true,
+            ..Families::ALL
         },
     );
     on(ring_only, || {
@@ -441,4 +440,40 @@ fn spki_is_der() {
     // Long form lengths (an RSA key).
     let rsa = spki(&rustls_pki_types::alg_id::RSA_ENCRYPTION, &[1u8; 270]).unwrap();
     assert_eq!(rsa[..4], [0x30, 0x82, 0x01, 0x22]);
+}
+
+#[test]
+fn only_the_chosen_algorithms_go_to_the_host() {
+    let h: &'static RingHost = Box::leak(Box::new(RingHost::default()));
+    let p = HostProvider::new(h, Families::FASTER_ON_NODE);
+    // X25519 and Ed25519 stay ring's; P-256 and ECDSA go to the host.
+    talk(
+        Some(p),
+        None,
+        "TLS_AES_128_GCM_SHA256",
+        (ED_CHAIN, ED_KEY),
+        Some("X25519"),
+    )
+    .unwrap();
+    assert_eq!(h.counts.kx.load(Ordering::SeqCst), 0);
+    assert_eq!(h.counts.verify.load(Ordering::SeqCst), 0);
+    assert!(h.counts.seal.load(Ordering::SeqCst) > 0);
+    talk(
+        Some(p),
+        None,
+        "TLS_AES_128_GCM_SHA256",
+        (CHAIN, KEY),
+        Some("P-256"),
+    )
+    .unwrap();
+    assert!(h.counts.kx.load(Ordering::SeqCst) > 0);
+    assert!(h.counts.verify.load(Ordering::SeqCst) > 0);
+    // Nothing at all: the suites are ring's own.
+    let none = HostProvider::new(h, Families::NONE);
+    for s in ring_suites() {
+        assert!(
+            matches!((s, none.suite(s)), (SupportedCipherSuite::Tls13(a), SupportedCipherSuite::Tls13(b)) if std::ptr::eq(a, b))
+                || matches!((s, none.suite(s)), (SupportedCipherSuite::Tls12(a), SupportedCipherSuite::Tls12(b)) if std::ptr::eq(a, b))
+        );
+    }
 }
