@@ -369,6 +369,12 @@ export declare const NO_OVERLAPPING_PROTOCOLS: NoOverlappingProtocols;
 
 /** The versions this build was made from. */
 export declare const version: Readonly<{ package: string; rustls: string }>;
+/**
+ * Which crypto protects records, exchanges keys and checks signatures: `'node:crypto'` in the
+ * Node entry (native AES-GCM and ChaCha20, NIST-curve key exchange, ECDSA verification; *ring*
+ * for the rest), `'ring'` in the web entry, or in Node with `RUSTLS_SSL_CRYPTO=ring`.
+ */
+export declare function cryptoProvider(): 'node:crypto' | 'ring';
 
 // ---------------------------------------------------------------------------------------
 // Errors

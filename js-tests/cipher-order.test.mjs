@@ -1,9 +1,13 @@
-// In wasm, ChaCha20-Poly1305 is offered first (ring's AES-GCM has no hardware help there);
-// an explicit suite list still decides.
+// Where AES-GCM runs in wasm (ring: browsers, or Node with RUSTLS_SSL_CRYPTO=ring) it has no
+// hardware help, so ChaCha20-Poly1305 is offered first. With node:crypto (the Node entry's
+// default) AES-GCM is native and fast, so the provider's own order stands: AES-256-GCM first,
+// as OpenSSL and rustls order it. An explicit suite list decides in both.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { Context, Connection, memoryPair, TLS_CLIENT_METHOD, TLS_SERVER_METHOD, OP_NO_TLSv1_3 } from 'rustls-ssl';
+import { Context, Connection, memoryPair, cryptoProvider, TLS_CLIENT_METHOD, TLS_SERVER_METHOD, OP_NO_TLSv1_3 } from 'rustls-ssl';
+
+const aesInWasm = cryptoProvider() === 'ring';
 
 const fixture = (n) => readFileSync(new URL(`./fixtures/${n}`, import.meta.url));
 
@@ -22,15 +26,16 @@ async function negotiate(configure = () => {}) {
   return c;
 }
 
-test('TLS 1.3 defaults to ChaCha20-Poly1305 in wasm', async () => {
+test('TLS 1.3 defaults to ChaCha20-Poly1305 where AES runs in wasm, AES-256-GCM otherwise', async () => {
   const c = await negotiate();
-  assert.equal(c.getCipherName(), 'TLS_CHACHA20_POLY1305_SHA256');
-  assert.equal(c.getCipherList()[0], 'TLS_CHACHA20_POLY1305_SHA256');
+  const want = aesInWasm ? 'TLS_CHACHA20_POLY1305_SHA256' : 'TLS_AES_256_GCM_SHA384';
+  assert.equal(c.getCipherName(), want);
+  assert.equal(c.getCipherList()[0], want);
 });
 
-test('TLS 1.2 defaults to ECDHE-RSA-CHACHA20-POLY1305 in wasm', async () => {
+test('TLS 1.2 defaults to ChaCha20-Poly1305 where AES runs in wasm, AES-256-GCM otherwise', async () => {
   const c = await negotiate((ctx) => ctx.setOptions(OP_NO_TLSv1_3));
-  assert.equal(c.getCipherName(), 'ECDHE-RSA-CHACHA20-POLY1305');
+  assert.equal(c.getCipherName(), aesInWasm ? 'ECDHE-RSA-CHACHA20-POLY1305' : 'ECDHE-RSA-AES256-GCM-SHA384');
 });
 
 test('an explicit TLS 1.3 suite list is honoured', async () => {

@@ -41,6 +41,12 @@ export let Context, Connection, X509, X509Name, X509Store, PKey, Session;
 export let loadCertificate, dumpCertificate, loadPrivateKey, webSocketTransport;
 /** @type {Readonly<{package: string, rustls: string}>} */
 export let version;
+/**
+ * Which crypto protects records, exchanges keys and checks signatures: 'node:crypto' (the
+ * Node entry's default) or 'ring' (browsers, or Node with RUSTLS_SSL_CRYPTO=ring).
+ * @type {() => 'node:crypto' | 'ring'}
+ */
+export let cryptoProvider;
 
 // Frozen enums (API.md §2) and pyOpenSSL's flat names, numbers from src/ssl/constants.rs.
 export let Method, VerifyMode, FileType, Options, Version, SessionCacheMode, Shutdown, InfoCallback, RecvFlags, X509VerificationCodes;
@@ -68,12 +74,14 @@ export let
 /**
  * Wires a wasm module (either build) to the JS side and fills the exports.
  * @param {any} wasm the wasm-bindgen module
- * @param {{ readFile?: (p: string) => Uint8Array, readDir?: (p: string) => string[] }} host
+ * @param {{ readFile?: (p: string) => Uint8Array, readDir?: (p: string) => string[], crypto?: object | null }} host
  */
 export function install(wasm, host) {
   wasm.__setErrorClasses({ SSLError, WantReadError, WantWriteError, ZeroReturnError, SysCallError });
   wasm.__setNoOverlap(NO_OVERLAPPING_PROTOCOLS);
   wasm.__setHost(host);
+  wasm.__setHostCrypto(host.crypto ?? null);
+  cryptoProvider = () => wasm.__cryptoProvider();
   ({ Context, X509, X509Name, X509Store, PKey, Session } = wasm);
   Connection = adoptingConnection(wasm.Connection);
   ({ loadCertificate, dumpCertificate, loadPrivateKey, webSocketTransport } = wasm);

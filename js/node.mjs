@@ -5,6 +5,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import * as wasm from '../pkg/web/rustls_ssl.js';
 import { install } from './api.js';
+import { nodeHostCrypto } from './host-crypto.js';
 
 // initSync compiles and instantiates without fetch or import.meta.url (only the glue's async
 // init uses those); the URL resolves against this file, wherever the package is installed.
@@ -12,6 +13,10 @@ wasm.initSync({ module: readFileSync(new URL('../pkg/web/rustls_ssl_bg.wasm', im
 install(wasm, {
   readFile: (path) => new Uint8Array(readFileSync(path)),
   readDir: (path) => readdirSync(path),
+  // Record encryption, key exchange and signature checks go to node:crypto (OpenSSL, native
+  // AES): many times faster than *ring* in wasm. RUSTLS_SSL_CRYPTO=ring keeps *ring* for
+  // everything, as in browsers (to compare, or to run the tests on both).
+  crypto: process.env.RUSTLS_SSL_CRYPTO === 'ring' ? null : nodeHostCrypto(),
 });
 
 export * from './api.js';

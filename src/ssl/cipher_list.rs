@@ -152,11 +152,12 @@ pub fn default_tls13() -> Vec<SupportedCipherSuite> {
 }
 
 /// In WebAssembly, *ring*'s AES-GCM has no hardware help and runs about 7x slower than
-/// ChaCha20-Poly1305 (TOOLCHAIN.md measured 23 vs 170 MiB/s), so a wasm build offers
-/// ChaCha20 first; peers that follow the client's order (OpenSSL's and rustls's default)
-/// then pick it. Natively, AES-GCM stays first, as the provider orders it.
+/// ChaCha20-Poly1305 (TOOLCHAIN.md measured 23 vs 170 MiB/s), so where AES runs there (the
+/// web build, or Node forced onto *ring*) ChaCha20 is offered first; peers that follow the
+/// client's order (OpenSSL's and rustls's default) then pick it. Natively, and in Node with
+/// `node:crypto`'s AES, AES-GCM stays first, as the provider orders it.
 pub fn preferred_order(mut suites: Vec<SupportedCipherSuite>) -> Vec<SupportedCipherSuite> {
-    if cfg!(target_arch = "wasm32") {
+    if crate::crypto::aes_is_slow() {
         // A stable sort keeps the provider's order among the others.
         suites.sort_by_key(|s| !is_chacha(s.suite()));
     }

@@ -18,12 +18,7 @@ use crate::ssl::session::{ClientPolicy, ClientSide, ConnectionStore, Session};
 use crate::ssl::verify::{ClientVerifier, Policy, ServerVerifier, SharedOutcome, VerifyHook};
 
 fn provider(settings: &Settings) -> Arc<CryptoProvider> {
-    let mut provider = rustls::crypto::ring::default_provider();
-    provider.cipher_suites = settings.cipher_suites();
-    if let Some(groups) = &settings.groups {
-        provider.kx_groups = groups.clone();
-    }
-    Arc::new(provider)
+    crate::crypto::provider(settings.cipher_suites(), settings.groups.as_deref())
 }
 
 fn policy(

@@ -19,7 +19,7 @@ pub mod roots;
 pub mod server_sessions;
 pub mod session;
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 pub mod verify;
 pub mod verify_code;
 pub mod x509;

@@ -12,6 +12,7 @@ mod context;
 mod convert;
 mod errors;
 mod host;
+mod host_crypto;
 mod lock;
 mod outbound;
 mod pkey;

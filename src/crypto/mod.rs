@@ -1,0 +1,75 @@
+//! Which crypto runs: *ring* everywhere by default, or the host's crypto (`node:crypto` in the
+//! Node entry) for record protection, key exchange and signature verification once the host
+//! has installed it. There is one wasm for every entry, so the choice is made at run time.
+//!
+//! The choice is per thread. In wasm there is one thread, so it is the module's; natively
+//! nothing installs a host outside tests, which install one per test thread and compare it
+//! with *ring*.
+
+use std::cell::Cell;
+use std::sync::Arc;
+
+use rustls::crypto::{CryptoProvider, SupportedKxGroup};
+use rustls::SupportedCipherSuite;
+
+pub mod host;
+#[cfg(test)]
+mod ring_host;
+#[cfg(test)]
+mod tests;
+
+pub use host::{Families, HostCrypto, HostProvider};
+
+/// What `cryptoProvider()` reports when no host crypto is installed.
+pub const RING: &str = "ring";
+
+thread_local! {
+    static ACTIVE: Cell<Option<&'static HostProvider>> = const { Cell::new(None) };
+}
+
+/// Makes `host` (or *ring*, for `None`) the crypto of every configuration built from now on
+/// on this thread. Connections already configured keep what they have.
+pub fn install(host: Option<&'static HostProvider>) {
+    ACTIVE.with(|a| a.set(host));
+}
+
+fn active() -> Option<&'static HostProvider> {
+    ACTIVE.with(Cell::get)
+}
+
+/// "ring", or the host's name (e.g. "node:crypto").
+pub fn name() -> &'static str {
+    active().map_or(RING, HostProvider::name)
+}
+
+/// Whether AES-GCM runs in software without hardware help (*ring* in wasm), where it is
+/// several times slower than ChaCha20-Poly1305; then ChaCha20 is offered first.
+pub fn aes_is_slow() -> bool {
+    cfg!(target_arch = "wasm32") && !active().is_some_and(|h| h.families().aead)
+}
+
+/// A provider offering `suites` (*ring*'s, in the caller's order) and `groups` (*ring*'s, or
+/// all of them for `None`), implemented by the active crypto.
+pub fn provider(
+    suites: Vec<SupportedCipherSuite>,
+    groups: Option<&[&'static dyn SupportedKxGroup]>,
+) -> Arc<CryptoProvider> {
+    let mut provider = rustls::crypto::ring::default_provider();
+    match active() {
+        None => {
+            provider.cipher_suites = suites;
+            if let Some(groups) = groups {
+                provider.kx_groups = groups.to_vec();
+            }
+        }
+        Some(host) => {
+            provider.cipher_suites = suites.into_iter().map(|s| host.suite(s)).collect();
+            provider.kx_groups = match groups {
+                Some(groups) => groups.iter().map(|g| host.group(*g)).collect(),
+                None => host.groups().to_vec(),
+            };
+            provider.signature_verification_algorithms = host.verify_algorithms();
+        }
+    }
+    Arc::new(provider)
+}
