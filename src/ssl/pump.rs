@@ -100,7 +100,9 @@ impl Pump {
     /// At most `max` queued bytes from the front, removed from the queue.
     pub fn take_outgoing(&mut self, max: usize) -> Vec<u8> {
         let n = max.min(self.outgoing.len());
-        self.outgoing.drain(..n).collect()
+        let out = front(&self.outgoing, n);
+        self.outgoing.drain(..n);
+        out
     }
 
     // ---- plaintext ----
@@ -112,11 +114,11 @@ impl Pump {
     /// Up to `max` bytes; with `peek` they stay to be read again.
     pub fn read_plaintext(&mut self, max: usize, peek: bool) -> Vec<u8> {
         let n = max.min(self.plaintext.len());
-        if peek {
-            self.plaintext.iter().take(n).copied().collect()
-        } else {
-            self.plaintext.drain(..n).collect()
+        let out = front(&self.plaintext, n);
+        if !peek {
+            self.plaintext.drain(..n);
         }
+        out
     }
 
     /// Forgets unread plaintext: `shutdown()` after our close_notify discards what the peer
@@ -192,6 +194,18 @@ impl Pump {
     }
 }
 
+/// The first `n` bytes of `queue` (at most its length), copied slice by slice: collecting a
+/// deque's byte iterator copies one byte at a time, and was a fifth of a bulk download's time.
+fn front(queue: &VecDeque<u8>, n: usize) -> Vec<u8> {
+    let (a, b) = queue.as_slices();
+    let from_a = n.min(a.len());
+    let from_b = n.saturating_sub(from_a).min(b.len());
+    let mut out = Vec::with_capacity(from_a.saturating_add(from_b));
+    out.extend_from_slice(a.get(..from_a).unwrap_or_default());
+    out.extend_from_slice(b.get(..from_b).unwrap_or_default());
+    out
+}
+
 /// Why `process` stopped.
 #[derive(Debug)]
 pub enum ProcessError {
@@ -199,4 +213,43 @@ pub enum ProcessError {
     Io(io::Error),
     /// rustls parsed them and failed (bad record, alert, verification…).
     Tls(rustls::Error),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A deque whose contents wrap around its buffer, so `as_slices` gives two parts.
+    fn wrapped() -> VecDeque<u8> {
+        let mut q = VecDeque::with_capacity(8);
+        q.extend(0..6u8);
+        q.drain(..4);
+        q.extend(6..11u8);
+        assert!(!q.as_slices().1.is_empty(), "the test needs a wrapped deque");
+        q
+    }
+
+    #[test]
+    fn front_copies_across_the_wrap_and_never_past_the_end() {
+        let q = wrapped();
+        for n in 0..=9 {
+            let want: Vec<u8> = q.iter().take(n).copied().collect();
+            assert_eq!(front(&q, n), want, "n = {n}");
+        }
+    }
+
+    #[test]
+    fn read_plaintext_peeks_and_consumes_in_order() {
+        let mut pump = Pump {
+            plaintext: wrapped(),
+            ..Pump::default()
+        };
+        assert_eq!(pump.read_plaintext(3, true), [4, 5, 6]);
+        assert_eq!(pump.read_plaintext(3, false), [4, 5, 6]);
+        assert_eq!(pump.read_plaintext(100, false), [7, 8, 9, 10]);
+        assert_eq!(pump.pending(), 0);
+        pump.outgoing = wrapped();
+        assert_eq!(pump.take_outgoing(5), [4, 5, 6, 7, 8]);
+        assert_eq!(pump.take_outgoing(5), [9, 10]);
+    }
 }
