@@ -1,13 +1,14 @@
 // Type declarations for rustls-ssl: pyOpenSSL's SSL module for JavaScript, over rustls.
 //
-// Hand-written, and kept honest by js-tests/types.test.mjs: every name declared here exists
-// at runtime and every runtime export is declared, every constant has exactly its runtime
-// value, and every class declares exactly the methods and getters its prototype has. The
-// contract these follow is the README's API section.
-
-// Node's stream and socket types, for the Node-only `toDuplex` and `connect` (§8).
-import type { Duplex, DuplexOptions } from 'node:stream';
-import type { AddressInfo, Socket } from 'node:net';
+// What every entry exports, and nothing that needs Node: web.d.ts (the `browser`, `workerd`
+// and default conditions) is this file as it is, node.d.ts (the `node` and `deno` conditions)
+// adds `toDuplex` and `connect`. So that nothing here needs `@types/node`, no `node:` import
+// or Node global may appear in this file.
+//
+// Hand-written, and kept honest by js-tests/types.test.mjs: every name declared exists at
+// runtime and every runtime export is declared (for the Node entry and for the web entries),
+// every constant has exactly its runtime value, and every class declares exactly the methods
+// and getters its prototype has. The contract these follow is the README's API section.
 
 // `[Symbol.dispose]()` below needs the symbol's type. Libraries before ES2026 lack it; this
 // is the declaration lib.esnext.disposable has, and the two merge when both are present.
@@ -659,45 +660,6 @@ export declare function toWebStreams(conn: Connection): {
   writable: WritableStream<Uint8Array>;
 };
 
-// `toDuplex` and `connect` exist only under the `node` export condition (js/node.mjs and
-// require()); the browser / default entry (js/web.mjs) has no node:stream and does not export
-// them. The Node types (`@types/node`) are needed to use them.
-
-/** The Duplex of `toDuplex`: a Node stream over a Connection. */
-export interface TLSDuplex extends Duplex {
-  /** The Connection underneath. */
-  readonly connection: Connection;
-  /** The transport's socket, for `socketTransport` (and `connect`); otherwise `null`. */
-  readonly socket: Socket | null;
-  readonly encrypted: true;
-  /** `true` until the handshake is done. */
-  readonly connecting: boolean;
-  setTimeout(ms: number, callback?: () => void): this;
-  setNoDelay(noDelay?: boolean): this;
-  setKeepAlive(enable?: boolean, initialDelay?: number): this;
-  ref(): this;
-  unref(): this;
-  address(): AddressInfo | {};
-  readonly remoteAddress: string | undefined;
-  readonly remotePort: number | undefined;
-  readonly remoteFamily: string | undefined;
-  readonly localAddress: string | undefined;
-  readonly localPort: number | undefined;
-  /** After the handshake. */
-  on(event: 'secure', listener: () => void): this;
-  on(event: string | symbol, listener: (...args: any[]) => void): this;
-  once(event: 'secure', listener: () => void): this;
-  once(event: string | symbol, listener: (...args: any[]) => void): this;
-}
-
-/**
- * Node only. A `stream.Duplex` over `conn` (either role, any transport): the first read or
- * write runs the handshake, `end()` sends close_notify and then ends the transport, the peer's
- * close_notify is `'end'`, any other failure an `'error'` with the package's error. Reads only
- * when the stream asks, so a fast peer is held back rather than buffered.
- */
-export declare function toDuplex(conn: Connection, options?: DuplexOptions): TLSDuplex;
-
 /**
  * The last argument of `Connection`'s promise methods (API.md §8).
  */
@@ -712,56 +674,6 @@ export interface CallOptions {
    */
   signal?: AbortSignal | null;
 }
-
-/** `connect`'s options, as `tls.connect`'s. */
-export interface ConnectOptions {
-  /** Default `"localhost"` (`hostname` is read too, as http passes both). */
-  host?: string | null;
-  hostname?: string | null;
-  /** Default 443. */
-  port?: number | string | null;
-  /** SNI and the name checked against the certificate; default `host`. */
-  servername?: string | null;
-  /** Wins over `ca` and `rejectUnauthorized`. */
-  context?: Context | null;
-  /** Trust anchors (PEM/DER) instead of the bundled roots. */
-  ca?: BytesLike | ReadonlyArray<BytesLike> | null;
-  /** Strings, byte arrays, or the wire format in one buffer. */
-  ALPNProtocols?: ReadonlyArray<string | Uint8Array> | Uint8Array | null;
-  /** Default `true`; `false` completes the handshake and reports `authorized: false`. */
-  rejectUnauthorized?: boolean;
-  /** An already connected socket (or any Duplex) to run TLS over, instead of a new one. */
-  socket?: Duplex | null;
-  /** The readable side's high-water mark. */
-  highWaterMark?: number;
-  /** Cancels the connection: a pending handshake rejects, and the Duplex is destroyed with `signal.reason`. */
-  signal?: AbortSignal | null;
-}
-
-/** The Duplex of `connect`: a `tls.TLSSocket`'s fields, set at `'secureConnect'`. */
-export interface TLSClientDuplex extends TLSDuplex {
-  authorized: boolean;
-  /** Node's name for the verify result (`"CERT_HAS_EXPIRED"`, …), `null` when verified. */
-  authorizationError: string | null;
-  alpnProtocol: string | false;
-  readonly servername: string | null;
-  /** `"TLSv1.3"`, `"TLSv1.2"`, or `null` before the handshake. */
-  getProtocol(): string | null;
-  getPeerCertificate(): X509 | null;
-  getCipher(): { name: string | null; standardName: string | null; version: string | null } | null;
-  on(event: 'secureConnect' | 'secure', listener: () => void): this;
-  on(event: string | symbol, listener: (...args: any[]) => void): this;
-  once(event: 'secureConnect' | 'secure', listener: () => void): this;
-  once(event: string | symbol, listener: (...args: any[]) => void): this;
-}
-
-/**
- * Node only. A TLS client shaped like `tls.connect`: fits `createConnection` of
- * `http.request` / `https.Agent` and of the `ws` package, and undici's `connect`. The
- * handshake starts at once; a verification failure is an `'error'` (an `SSLError` with
- * `code` and `verifyResult`).
- */
-export declare function connect(options: ConnectOptions, onSecureConnect?: () => void): TLSClientDuplex;
 
 // ---------------------------------------------------------------------------------------
 // Certificates and keys

@@ -1,9 +1,10 @@
 // The package as a user gets it (API.md §1, §8 "Installing"): `npm pack` at the root (its
 // prepack step runs scripts/build.sh, a no-op when pkg/ is current), the tarball installed
-// into a fresh folder outside the repository, then `import('rustls-ssl')` and
+// into a fresh folder outside the repository (helpers/packed.mjs: one install per test run,
+// shared with the other tests of the installed package), then `import('rustls-ssl')` and
 // `require('rustls-ssl')` each run a real handshake there, in a child process whose PATH
 // holds nothing but `node` (no cargo, rustc or wasm-bindgen to fall back on). The tarball
-// must carry the wasm exactly once.
+// must carry the wasm exactly once, and the declaration files each export condition names.
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -14,6 +15,8 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { constants as zc, gunzipSync, gzipSync } from 'node:zlib';
+
+import { packedApp } from './helpers/packed.mjs';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -110,28 +113,12 @@ describe('npm pack → install in a fresh folder → use without a Rust toolchai
   /** @type {string} */ let bin;
 
   before(async () => {
-    tmp = mkdtempSync(path.join(os.tmpdir(), 'rustls-ssl-pack-'));
-    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', tmp], {
-      cwd: ROOT,
-      maxBuffer: 64 << 20,
-      // prepack builds the wasm when pkg/ is stale: allow a release build.
-      timeout: 15 * 60_000,
-    });
-    const [report] = JSON.parse(stdout);
-    tarball = path.join(tmp, report.filename);
+    // The consumer: its own folder outside the repository, its own npm cache, no registry.
+    ({ app, tarball } = await packedApp());
     files = untar(readFileSync(tarball));
 
-    // The consumer: its own folder outside the repository, its own npm cache, no registry.
-    app = path.join(tmp, 'app');
-    mkdirSync(app);
-    writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', private: true }));
-    await run(
-      'npm',
-      ['install', tarball, '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--no-update-notifier', '--cache', path.join(tmp, 'cache')],
-      { cwd: app, timeout: 5 * 60_000 },
-    );
-
     // A PATH with node alone: whatever the package would shell out to is simply not there.
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'rustls-ssl-pack-'));
     bin = path.join(tmp, 'bin');
     mkdirSync(bin);
     symlinkSync(process.execPath, path.join(bin, 'node'));
@@ -146,7 +133,7 @@ describe('npm pack → install in a fresh folder → use without a Rust toolchai
     const wasms = names.filter((n) => n.endsWith('.wasm'));
     assert.deepEqual(wasms, ['package/pkg/web/rustls_ssl_bg.wasm']);
     assert.deepEqual(names.filter((n) => n.startsWith('package/pkg/node/')), [], 'no pkg/node duplicate');
-    for (const f of ['bin/rustls-ssl.mjs', 'js/node.mjs', 'js/index.cjs', 'js/web.mjs', 'js/api.js', 'pkg/web/rustls_ssl.js', 'package.json', 'README.md', 'CHANGELOG.md', 'LICENSE-APACHE', 'LICENSE-MIT']) {
+    for (const f of ['bin/rustls-ssl.mjs', 'js/node.mjs', 'js/index.cjs', 'js/web.mjs', 'js/api.js', 'pkg/web/rustls_ssl.js', 'index.d.ts', 'node.d.ts', 'web.d.ts', 'package.json', 'README.md', 'CHANGELOG.md', 'LICENSE-APACHE', 'LICENSE-MIT']) {
       assert.ok(files.has(`package/${f}`), `${f} is in the tarball`);
     }
     // None of the repository's sources, tests, build output or tools; of pkg/, the glue and
@@ -175,6 +162,26 @@ describe('npm pack → install in a fresh folder → use without a Rust toolchai
     assert.equal(pj.dependencies, undefined, 'no runtime dependencies');
     assert.equal(pj.license, 'Apache-2.0 OR MIT');
     assert.ok(existsSync(path.join(app, 'node_modules/rustls-ssl/pkg/web/rustls_ssl_bg.wasm')), 'installed with its wasm');
+  });
+
+  test('every file the packed package.json names is in the tarball: entries, and types per condition', () => {
+    const pj = JSON.parse(/** @type {Buffer} */ (files.get('package/package.json')).toString('utf8'));
+    /** @type {Array<[string, string]>} condition path → file */
+    const named = [['main', pj.main], ['types', pj.types]];
+    const walk = (/** @type {any} */ target, /** @type {string} */ at) => {
+      if (typeof target === 'string') named.push([at, target]);
+      else for (const [k, v] of Object.entries(target ?? {})) walk(v, `${at}.${k}`);
+    };
+    walk(pj.exports, 'exports');
+    for (const [at, file] of named) assert.ok(files.has(`package/${path.posix.normalize(file)}`), `${at}: ${file} is in the tarball`);
+    const types = named.filter(([at]) => /(^|\.)types$/.test(at)).map(([, f]) => path.posix.normalize(f));
+    // The Node entries are typed with connect/toDuplex, the web ones without.
+    assert.deepEqual([...new Set(types)].sort(), ['node.d.ts', 'web.d.ts']);
+    // What those declarations import from the package is there too.
+    for (const d of ['node.d.ts', 'web.d.ts']) {
+      const source = /** @type {Buffer} */ (files.get(`package/${d}`)).toString('utf8');
+      for (const m of source.matchAll(/from '\.\/([^']+)\.js'/g)) assert.ok(files.has(`package/${m[1]}.d.ts`), `${d} imports ${m[1]}.d.ts`);
+    }
   });
 
   for (const [kind, file, source] of [

@@ -1,4 +1,5 @@
-// The hand-written index.d.ts, checked four ways with the TypeScript compiler:
+// The hand-written declarations (index.d.ts, and node.d.ts / web.d.ts over it), checked five
+// ways with the TypeScript compiler:
 // 1. js-tests/types/ok.ts (correct use), cjs.cts (the same through require) and errors.ts
 //    (mistakes, each marked `@ts-expect-error`) type-check under `--strict`;
 // 2. errors.ts without its markers gives errors on exactly the marked lines, so each mistake
@@ -6,7 +7,10 @@
 // 3. ok.ts compiled to JS runs: the declared usage is code that works;
 // 4. the declarations match the runtime: a file generated from what the package exports
 //    (names, constant values, class members) must type-check against index.d.ts, which
-//    fails on any name declared but missing, present but undeclared, or a value that differs.
+//    fails on any name declared but missing, present but undeclared, or a value that differs;
+// 5. per export condition: web.d.ts (browser, workerd, default) declares exactly the web
+//    entries' exports, compiles with no Node types loaded, and has no connect / toDuplex;
+//    node.d.ts (node, deno) has them.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -204,4 +208,127 @@ test('the runtime check catches a missing name, an extra name, a wrong value, a 
     assert.notEqual(status, 0, `${name}: the check must fail`);
     assert.match(output, new RegExp(`error ${expected[name]}:`), `${name}: ${output}`);
   }
+});
+
+// ---- per-condition declarations ----
+//
+// The `node` and `deno` conditions get node.d.ts (everything, `connect` and `toDuplex` typed
+// with @types/node); `browser`, `workerd` and the default get web.d.ts, which has neither and
+// must not pull in @types/node. Checked as a user of each would compile: moduleResolution
+// bundler with the condition as a custom condition, no `types` (so nothing is loaded unless
+// an import reaches it), DOM and ES2022 libraries only.
+
+/** What the web entries export: api.js's names (js/web.mjs and js/workerd.mjs are `export *` of it). */
+const API_NAMES = Object.keys(await import(pathToFileURL(path.join(ROOT, 'js', 'api.js')).href))
+  .filter((n) => !INTERNAL_EXPORTS.has(n))
+  .sort();
+
+/** The export statements of an entry file. */
+function exportsOf(entry) {
+  const source = readFileSync(path.join(ROOT, 'js', entry), 'utf8').replace(/^\s*\/\/.*$/gm, '');
+  return [...source.matchAll(/^export\b.*$/gm)].map((m) => m[0].trim());
+}
+
+test('each entry exports what its declaration file says: web entries api.js, Node and Deno entries also connect/toDuplex', () => {
+  const web = ["export * from './api.js';"];
+  const node = [...web, "export { connect, toDuplex } from './node-streams.js';"];
+  assert.deepEqual(exportsOf('web.mjs'), web);
+  assert.deepEqual(exportsOf('workerd.mjs'), web);
+  assert.deepEqual(exportsOf('node.mjs'), node);
+  assert.deepEqual(exportsOf('deno.mjs'), node);
+  // And the Node entry the runtime check above imports is that: api.js plus the two.
+  assert.deepEqual(
+    Object.keys(ssl).filter((n) => !INTERNAL_EXPORTS.has(n)).sort(),
+    [...API_NAMES, 'connect', 'toDuplex'].sort(),
+  );
+});
+
+/** A file of web usage: the transports and streams a page or a Worker uses. */
+const WEB_OK = `import * as ssl from 'rustls-ssl';
+import { Context, Connection, TLS_CLIENT_METHOD, memoryPair, streamTransport, toWebStreams, webSocketTransport, SSLError } from 'rustls-ssl';
+
+/** Every export of the web entries, required: an object literal of this type names exactly those. */
+type Keys<T> = { [K in keyof T]-?: true };
+export const exported: Keys<typeof ssl> = __NAMES__;
+
+export async function page(url: string, caPem: string): Promise<string> {
+  const ctx = new Context(TLS_CLIENT_METHOD);
+  ctx.loadVerifyLocations(null, null, caPem);
+  const conn = new Connection(ctx, webSocketTransport(new WebSocket(url)));
+  conn.setConnectState();
+  conn.setTlsextHostName('example.com');
+  try {
+    await conn.doHandshake();
+  } catch (e) {
+    if (e instanceof SSLError) return e.code;
+    throw e;
+  }
+  const { readable, writable } = toWebStreams(conn);
+  await readable.cancel();
+  await writable.abort();
+  const [a] = memoryPair();
+  const t = streamTransport(new TransformStream<Uint8Array, Uint8Array<ArrayBuffer>>());
+  void a;
+  void t;
+  return conn.getProtocolVersionName();
+}
+`;
+
+const WEB_ERRORS = `import * as ssl from 'rustls-ssl';
+// @ts-expect-error: the web entries have no connect
+import { connect } from 'rustls-ssl';
+void connect;
+// @ts-expect-error: nor toDuplex
+ssl.toDuplex;
+`;
+
+for (const conditions of [['browser'], ['workerd'], []]) {
+  const label = conditions.length ? `customConditions ${JSON.stringify(conditions)}` : 'no custom condition (the default)';
+  test(`web.d.ts under ${label}: compiles without @types/node, and connect / toDuplex are errors`, () => {
+    const dir = fresh(path.join(OUT, `web-${conditions[0] ?? 'default'}`));
+    writeFileSync(path.join(dir, 'web-ok.ts'), WEB_OK.replace('__NAMES__', literal(API_NAMES)));
+    writeFileSync(path.join(dir, 'web-errors.ts'), WEB_ERRORS);
+    const config = {
+      compilerOptions: {
+        strict: true,
+        noEmit: true,
+        module: 'esnext',
+        moduleResolution: 'bundler',
+        customConditions: conditions,
+        target: 'es2022',
+        lib: ['es2022', 'dom'],
+        types: [],
+      },
+      files: ['web-ok.ts', 'web-errors.ts'],
+    };
+    writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(config, null, 2));
+    const { status, output } = tsc(['-p', path.join(dir, 'tsconfig.json'), '--listFiles']);
+    assert.equal(status, 0, output);
+    const files = output.split('\n').map((l) => l.trim()).filter(Boolean);
+    // The package's types came from web.d.ts (and index.d.ts), and Node's types not at all.
+    assert.ok(files.some((f) => f.endsWith('/web.d.ts')), `web.d.ts is what resolved:\n${output}`);
+    assert.ok(!files.some((f) => f.endsWith('/node.d.ts')), `node.d.ts must not be loaded:\n${output}`);
+    assert.deepEqual(files.filter((f) => /@types\/node\//.test(f)), [], '@types/node must not be loaded');
+  });
+}
+
+test('node.d.ts under moduleResolution bundler with the node condition: connect and toDuplex compile', () => {
+  const dir = fresh(path.join(OUT, 'node-bundler'));
+  writeFileSync(
+    path.join(dir, 'node-ok.ts'),
+    `import { connect, toDuplex, Connection, Context, TLS_CLIENT_METHOD } from 'rustls-ssl';
+const sock = connect({ host: 'example.com', port: 443, ALPNProtocols: ['h2'] });
+sock.on('secureConnect', () => sock.end());
+const duplex = toDuplex(new Connection(new Context(TLS_CLIENT_METHOD)));
+export const piped: NodeJS.WritableStream = duplex.pipe(process.stdout);
+`,
+  );
+  const config = {
+    compilerOptions: { strict: true, noEmit: true, module: 'esnext', moduleResolution: 'bundler', customConditions: ['node'], target: 'es2022', lib: ['es2022'], types: ['node'] },
+    files: ['node-ok.ts'],
+  };
+  writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify(config, null, 2));
+  const { status, output } = tsc(['-p', path.join(dir, 'tsconfig.json'), '--listFiles']);
+  assert.equal(status, 0, output);
+  assert.ok(output.split('\n').some((f) => f.trim().endsWith('/node.d.ts')), output);
 });

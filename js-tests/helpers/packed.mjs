@@ -1,27 +1,32 @@
-// The package as a user installs it, for tests that run it in other runtimes: `npm pack` at
-// the repository root (its prepack step, scripts/build.sh, is a no-op when pkg/ is current),
-// then `npm install <tarball>` offline into a fresh folder outside the repository.
+// The package as a user installs it, for the tests that check the tarball and run it in other
+// runtimes: `npm pack` at the repository root (its prepack step, scripts/build.sh, is a no-op
+// when pkg/ is current), then `npm install <tarball>` offline into a fresh folder outside the
+// repository (so nothing the repository has, its node_modules included, is found by walking
+// up from the install).
 //
 // Installing is shared between test files (each `node --test` file is its own process): the
-// folder is test-output/packed/app-<sha256 of the tarball>, so a second file packs again
-// (cheap) but reuses the install of byte-identical contents, and any change to what would be
-// published gives a new folder. The install is made in a temporary folder and renamed into
-// place, so a half-done install is never reused.
+// folder is <tmp>/rustls-ssl-packed-<hash of the repository path>/app-<sha256 of the tarball>,
+// so a second file packs again (cheap) but reuses the install of byte-identical contents, any
+// change to what would be published gives a new folder, and two checkouts never share one.
+// The install is made in a temporary folder and renamed into place, so a half-done install is
+// never reused.
 
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CACHE = path.join(ROOT, 'test-output', 'packed');
+const CACHE = path.join(os.tmpdir(), `rustls-ssl-packed-${createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}`);
 
 /**
  * @returns {Promise<{ app: string, pkg: string, tarball: string }>} `app`: a folder whose
- *   node_modules/rustls-ssl is the installed tarball (`pkg`); put scripts there
+ *   node_modules/rustls-ssl is the installed tarball (`pkg`); put scripts there. `tarball`:
+ *   the packed file itself, byte for byte what was installed
  */
 export async function packedApp() {
   mkdirSync(CACHE, { recursive: true });
@@ -59,6 +64,8 @@ export async function packedApp() {
         if (!existsSync(path.join(app, '.installed'))) throw err;
       }
     }
+    // Kept beside the install it matches (an earlier run's copy may have been cleared).
+    if (!existsSync(kept) && existsSync(tarball)) renameSync(tarball, kept);
     return { app, pkg: path.join(app, 'node_modules', 'rustls-ssl'), tarball: kept };
   } finally {
     rmSync(packDir, { recursive: true, force: true });

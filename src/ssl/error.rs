@@ -4,6 +4,7 @@
 use std::fmt;
 
 use crate::ssl::verify_code::VerifyCode;
+use crate::ssl::words;
 
 /// Everything that can go wrong in the core. Caller mistakes (`Type`, `Range`), peer and
 /// protocol faults (`Tls`, `Verify`), transport conditions (`Want*`, `SysCall`, `ZeroReturn`)
@@ -155,11 +156,14 @@ impl From<rustls::Error> for Error {
     }
 }
 
-/// OpenSSL's wording for the failures people search for, with rustls's own text after it.
+/// OpenSSL's wording for the failures people search for, then what rustls found, in words.
+/// An alert is worded as OpenSSL words it: its reason and `SSL alert number N`.
 fn tls_reason(e: &rustls::Error) -> String {
     match e {
-        rustls::Error::AlertReceived(a) => format!("{} (peer sent {a:?})", openssl_words(e)),
-        _ => format!("{}: {e}", openssl_words(e)),
+        rustls::Error::AlertReceived(a) => {
+            format!("{} (SSL alert number {})", openssl_words(e), u8::from(*a))
+        }
+        _ => format!("{}: {}", openssl_words(e), words::tls_detail(e)),
     }
 }
 
@@ -439,5 +443,28 @@ mod tests {
             got_type: rustls::ContentType::ApplicationData,
         });
         assert!(e.to_string().starts_with("unexpected message: "), "{e}");
+    }
+
+    #[test]
+    fn alerts_read_like_openssl_without_debug_names() {
+        let e = Error::Tls(rustls::Error::AlertReceived(
+            rustls::AlertDescription::HandshakeFailure,
+        ));
+        assert_eq!(
+            e.to_string(),
+            "sslv3 alert handshake failure (SSL alert number 40)"
+        );
+        assert_eq!(e.code(), "ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE");
+        let e = Error::Tls(rustls::Error::AlertReceived(rustls::AlertDescription::Unknown(
+            200,
+        )));
+        assert_eq!(e.to_string(), "alert received (SSL alert number 200)");
+        let e = Error::Tls(rustls::Error::InvalidMessage(
+            rustls::InvalidMessage::InvalidContentType,
+        ));
+        assert_eq!(
+            e.to_string(),
+            "wrong version number: received a corrupt message (invalid content type)"
+        );
     }
 }

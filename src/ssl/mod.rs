@@ -22,6 +22,7 @@ pub mod session;
 pub(crate) mod test_support;
 pub mod verify;
 pub mod verify_code;
+pub mod words;
 pub mod x509;
 
 pub use connection::Connection;

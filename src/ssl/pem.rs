@@ -50,7 +50,10 @@ pub fn private_key(data: &[u8]) -> Result<PrivateKeyDer<'static>> {
 fn pem_error(e: pem::Error) -> Error {
     match e {
         pem::Error::NoItemsFound => Error::pem("no start line"),
-        other => Error::pem(format!("bad base64 decode or malformed PEM: {other:?}")),
+        other => Error::pem(format!(
+            "bad base64 decode or malformed PEM: {}",
+            crate::ssl::words::pem_words(&other)
+        )),
     }
 }
 

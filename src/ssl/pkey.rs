@@ -416,7 +416,10 @@ fn pem_error(e: pem::Error) -> Error {
     match e {
         pem::Error::NoItemsFound => Error::pem("no start line (no private key found)"),
         pem::Error::MissingSectionEnd { .. } => Error::pem("bad end line"),
-        other => Error::pem(format!("bad base64 decode or malformed PEM: {other:?}")),
+        other => Error::pem(format!(
+            "bad base64 decode or malformed PEM: {}",
+            crate::ssl::words::pem_words(&other)
+        )),
     }
 }
 

@@ -19,6 +19,7 @@ use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
 use crate::ssl::chain::{self, Examined, Found, Phase};
 use crate::ssl::verify_code::VerifyCode;
+use crate::ssl::words;
 use crate::ssl::x509::X509;
 
 /// What the last verification found, shared between the verifier (inside rustls) and the
@@ -274,7 +275,7 @@ fn evaluate(
                 depth: depth.min(top),
                 code,
                 phase: Phase::Webpki,
-                detail: format!("rustls-webpki refuses the chain: {e}"),
+                detail: format!("rustls-webpki refuses the chain: {}", words::webpki_words(&e)),
             });
         }
     }
@@ -315,14 +316,26 @@ fn host_faults(
     match webpki::EndEntityCert::try_from(end_entity) {
         Ok(ee) => match ee.verify_is_valid_for_subject_name(name) {
             Ok(()) => Vec::new(),
-            Err(e) => vec![(code, format!("certificate is not valid for {shown}: {e}"))],
+            Err(webpki::Error::CertNotValidForName(_)) => {
+                vec![(code, words::name_mismatch(host_names(end_entity), &shown))]
+            }
+            Err(e) => vec![(
+                code,
+                format!(
+                    "certificate is not valid for {shown}: {}",
+                    words::webpki_words(&e)
+                ),
+            )],
         },
         Err(e) => {
             let (unreadable, _) = map_webpki_error(&e, end_entity, intermediates, now);
             vec![
                 (
                     unreadable,
-                    format!("rustls-webpki cannot read the certificate: {e}"),
+                    format!(
+                        "rustls-webpki cannot read the certificate: {}",
+                        words::webpki_words(&e)
+                    ),
                 ),
                 (
                     code,
@@ -331,6 +344,18 @@ fn host_faults(
             ]
         }
     }
+}
+
+/// The DNS names and IP addresses of a certificate's subjectAltName, as a mismatch lists them.
+fn host_names(end_entity: &CertificateDer<'_>) -> impl Iterator<Item = String> {
+    let sans = X509::from_der(end_entity.as_ref())
+        .map(|x| x.subject_alt_names())
+        .unwrap_or_default();
+    sans.into_iter().filter_map(|san| {
+        san.strip_prefix("DNS:")
+            .or_else(|| san.strip_prefix("IP Address:"))
+            .map(str::to_string)
+    })
 }
 
 /// rustls-webpki's full path verification, as a second opinion.
