@@ -558,6 +558,12 @@ impl Connection {
         self.pump.pending()
     }
 
+    /// Drops the first `n` bytes of plaintext (at most what is pending): the second half of
+    /// a read that peeked first, without copying the bytes again.
+    pub fn consume(&mut self, n: usize) {
+        self.pump.consume_plaintext(n);
+    }
+
     pub fn want_read(&self) -> bool {
         self.wanted_read
     }

@@ -6,7 +6,7 @@
 //! most [`PLAINTEXT_LIMIT`] however much ciphertext is buffered, as with OpenSSL.
 
 use std::collections::VecDeque;
-use std::io::{self, Read};
+use std::io::{self, BufRead};
 
 /// The most plaintext decrypted ahead of the reader: one full TLS record.
 pub const PLAINTEXT_LIMIT: usize = 16 * 1024;
@@ -121,6 +121,12 @@ impl Pump {
         out
     }
 
+    /// Drops up to `n` bytes from the front of the plaintext.
+    pub fn consume_plaintext(&mut self, n: usize) {
+        let n = n.min(self.plaintext.len());
+        self.plaintext.drain(..n);
+    }
+
     /// Forgets unread plaintext: `shutdown()` after our close_notify discards what the peer
     /// still sends, as OpenSSL does, so the close_notify behind it can be reached.
     pub fn discard_plaintext(&mut self) {
@@ -167,29 +173,31 @@ impl Pump {
     /// Moves decrypted bytes from rustls into the queue, up to the limit, and notes how the
     /// stream ended. `true` when rustls has no plaintext left.
     fn drain(&mut self, tls: &mut rustls::Connection) -> bool {
-        let mut buf = [0u8; 4096];
         loop {
             let room = PLAINTEXT_LIMIT.saturating_sub(self.plaintext.len());
             if room == 0 {
                 return false;
             }
-            let want = room.min(buf.len());
-            let Some(window) = buf.get_mut(..want) else {
-                return false;
-            };
-            match tls.reader().read(window) {
-                Ok(0) => {
+            // fill_buf lends rustls's own buffer: one copy into the queue, not two.
+            let mut reader = tls.reader();
+            let taken = match reader.fill_buf() {
+                Ok([]) => {
                     self.input = Input::CloseNotify;
                     return true;
                 }
-                Ok(n) => self.plaintext.extend(window.get(..n).unwrap_or_default()),
+                Ok(chunk) => {
+                    let n = chunk.len().min(room);
+                    self.plaintext.extend(chunk.get(..n).unwrap_or_default());
+                    n
+                }
                 Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
                     self.input = Input::Truncated;
                     return true;
                 }
                 // WouldBlock: nothing more decrypted for now.
                 Err(_) => return true,
-            }
+            };
+            reader.consume(taken);
         }
     }
 }

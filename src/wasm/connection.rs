@@ -1012,7 +1012,7 @@ async fn read(state: &Rc<State>, abort: Option<&Abort>, max: usize, peek: bool) 
 fn consume(state: &State, n: usize) -> JsResult<()> {
     if n > 0 {
         let mut core = state.core.try_borrow_mut().map_err(|_| busy())?;
-        core.read(n, false)?;
+        core.consume(n);
     }
     Ok(())
 }
