@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the wasm and its one binding, pkg/web: an ES module glue plus rustls_ssl_bg.wasm.
 # Every entry loads that same file (js/node.mjs reads it from disk and instantiates it
-# synchronously, js/web.mjs fetches it), so the package ships the 2 MB of wasm once.
+# synchronously, js/web.mjs fetches it), so the package ships the wasm once (docs/size.md).
 # wasm-bindgen is called directly rather than through `wasm-pack build`: the package.json
 # that wasm-pack would write is hand-written here. Also run by `npm pack` (prepack).
 set -euo pipefail
@@ -15,15 +15,31 @@ else
   cargo build --lib --target wasm32-unknown-unknown
 fi
 
-# Skip the bindgen step when the wasm has not changed since the last run.
+# binaryen's wasm-opt from the npm devDependency (version 132): Debian's binaryen 108 rewrites
+# the externref table that wasm-bindgen sets up, and the module then fails to instantiate.
+wasm_opt=node_modules/.bin/wasm-opt
+if [ ! -x "$wasm_opt" ]; then
+  echo "build.sh: $wasm_opt is missing; run npm ci (binaryen is a devDependency)" >&2
+  exit 1
+fi
+# The features rustc's wasm32 target emits; wasm-opt refuses a module that uses any other.
+# -O1 rather than -Oz: rustc has already optimised for size (opt-level "s"), and binaryen's
+# heavier levels make the file a little smaller but its gzip larger (docs/size.md). Names and
+# producers are dropped: the name section alone was a quarter of the file.
+opt_flags=(-O1 --strip-debug --strip-producers --enable-reference-types --enable-bulk-memory
+  --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-multivalue)
+
+# Skip the bindgen and wasm-opt steps when neither the wasm nor the recipe has changed since
+# the last run: the stamp holds the wasm's mtime and the wasm-opt version and flags.
 stamp=pkg/.built-from
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$(stat -c %Y "$wasm")" ] && [ -f pkg/web/rustls_ssl.js ] && [ ! -e pkg/node ]; then
+recipe="$(stat -c %Y "$wasm") $("$wasm_opt" --version) ${opt_flags[*]}"
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$recipe" ] && [ -f pkg/web/rustls_ssl.js ] && [ -f pkg/web/rustls_ssl_bg.wasm ] && [ ! -e pkg/node ]; then
   exit 0
 fi
 # pkg/node is what earlier versions of this script also generated; a tree that still has it
 # must not look current.
-rm -rf pkg/node pkg/web
+rm -rf pkg/node pkg/web "$stamp"
 wasm-bindgen "$wasm" --out-dir pkg/web --target web --weak-refs
-# No wasm-opt pass: Debian's binaryen (108) rewrites the externref table that wasm-bindgen
-# sets up, and the module then fails to instantiate. rustc's release output is used as is.
-stat -c %Y "$wasm" > "$stamp"
+"$wasm_opt" pkg/web/rustls_ssl_bg.wasm "${opt_flags[@]}" -o pkg/web/rustls_ssl_bg.opt.wasm
+mv pkg/web/rustls_ssl_bg.opt.wasm pkg/web/rustls_ssl_bg.wasm
+echo "$recipe" > "$stamp"

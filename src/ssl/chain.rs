@@ -200,7 +200,7 @@ fn who(c: &Cert<'_>) -> String {
             .map(str::to_string);
     match cn {
         Some(cn) => format!("CN={cn}"),
-        None => c.x.subject().to_string(),
+        None => crate::ssl::x509::name_text(c.x.subject().as_raw()),
     }
 }
 
@@ -357,7 +357,7 @@ fn report_end(pools: &Pools<'_>, chain: &[Link], too_long: bool, errors: &mut Ve
         (false, _) => {
             let issuer = pools
                 .cert(top)
-                .map(|c| c.x.issuer().to_string())
+                .map(|c| crate::ssl::x509::name_text(c.x.issuer().as_raw()))
                 .unwrap_or_default();
             push(
                 errors,
@@ -685,13 +685,16 @@ fn time_fault(x: &X509Certificate<'_>, now: i64) -> Option<(VerifyCode, String)>
     if now < v.not_before.timestamp() {
         return Some((
             VerifyCode::ERR_CERT_NOT_YET_VALID,
-            format!("is not valid before {}", v.not_before),
+            format!(
+                "is not valid before {}",
+                crate::ssl::x509::openssl_time(v.not_before)
+            ),
         ));
     }
     if now > v.not_after.timestamp() {
         return Some((
             VerifyCode::ERR_CERT_HAS_EXPIRED,
-            format!("expired at {}", v.not_after),
+            format!("expired at {}", crate::ssl::x509::openssl_time(v.not_after)),
         ));
     }
     None

@@ -470,6 +470,36 @@ fn escape_rfc4514(value: &str) -> String {
     out
 }
 
+/// A Name's DER as RFC 4514 text, for error details. Used instead of x509-parser's `Display`,
+/// which builds its whole OID registry and links a hex encoder and a date formatter into the
+/// wasm for a message.
+pub(crate) fn name_text(der: &[u8]) -> String {
+    X509Name::from_der(der)
+        .map(|n| n.to_rfc4514())
+        .unwrap_or_default()
+}
+
+/// `Nov 27 00:03:58 2026 GMT`, as OpenSSL prints a validity time, for error details.
+/// Formatted by hand: `time`'s formatting machinery is several KiB of wasm for this one line.
+pub(crate) fn openssl_time(t: ASN1Time) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let dt = t.to_datetime();
+    let month = MONTHS
+        .get(usize::from(u8::from(dt.month())).saturating_sub(1))
+        .copied()
+        .unwrap_or("???");
+    format!(
+        "{month} {:2} {:02}:{:02}:{:02} {} GMT",
+        dt.day(),
+        dt.hour(),
+        dt.minute(),
+        dt.second(),
+        dt.year()
+    )
+}
+
 fn generalized_time(t: ASN1Time) -> String {
     let dt = t.to_datetime();
     format!(
@@ -666,6 +696,27 @@ mod tests {
         );
         assert_eq!(cert(CA).serial(), [1]);
         assert_eq!(cert(ODD_NAME).serial(), [0]);
+    }
+
+    /// The texts for verification errors, made without x509-parser's `Display` (size).
+    #[test]
+    fn error_detail_texts() {
+        let leaf = cert(LEAF);
+        let parsed = leaf.parsed().expect("parses");
+        assert_eq!(
+            openssl_time(parsed.validity().not_before),
+            "Nov 27 00:03:58 2026 GMT"
+        );
+        let ca = cert(CA);
+        let ca_parsed = ca.parsed().expect("parses");
+        // GeneralizedTime, and a day below 10 padded with a space as OpenSSL does.
+        assert_eq!(
+            openssl_time(ca_parsed.validity().not_after),
+            "Nov  3 00:03:58 2126 GMT"
+        );
+        assert_eq!(name_text(parsed.issuer().as_raw()), leaf.issuer().to_rfc4514());
+        assert_eq!(name_text(parsed.subject().as_raw()), leaf.subject().to_rfc4514());
+        assert_eq!(name_text(b"\x30"), "");
     }
 
     #[test]
