@@ -186,3 +186,24 @@ test('verify: every kind, with ring’s limits on RSA', () => {
   assert.equal(host.verify(3, spki(small.publicKey), msg, sign('sha256', msg, small.privateKey)), false);
   assert.throws(() => host.verify(0, new Uint8Array([0x30, 0x00]), msg, new Uint8Array(8)), 'not an SPKI');
 });
+
+test('verify: a remembered success answers only for exactly the same inputs', () => {
+  const msg = Buffer.from('a certificate body, checked again on every connection');
+  const spki = (k) => k.export({ format: 'der', type: 'spki' });
+  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const other = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const sig = sign('sha256', msg, ec.privateKey);
+  for (let i = 0; i < 3; i++) assert.equal(host.verify(0, spki(ec.publicKey), msg, sig), true, `round ${i}`);
+  // Each input still counts once the success is remembered: the algorithm, the key, the
+  // message, the signature, and where one ends and the next begins.
+  assert.equal(host.verify(1, spki(ec.publicKey), msg, sig), false, 'another hash');
+  assert.equal(host.verify(0, spki(other.publicKey), msg, sig), false, 'another key');
+  assert.equal(host.verify(0, spki(ec.publicKey), msg.subarray(1), sig), false, 'another message');
+  assert.equal(host.verify(0, spki(ec.publicKey), Buffer.concat([msg, sig.subarray(0, 1)]), sig.subarray(1)), false, 'a byte moved across the boundary');
+  // More distinct successes than the cache keeps: the first is checked afresh, still true.
+  for (let i = 0; i < 300; i++) {
+    const m = Buffer.from(`message ${i}`);
+    assert.equal(host.verify(0, spki(ec.publicKey), m, sign('sha256', m, ec.privateKey)), true);
+  }
+  assert.equal(host.verify(0, spki(ec.publicKey), msg, sig), true);
+});

@@ -6,6 +6,7 @@
 import {
   constants,
   createCipheriv,
+  createHash,
   createDecipheriv,
   createECDH,
   createPublicKey,
@@ -23,6 +24,21 @@ const CURVES = [null, 'prime256v1', 'secp384r1'];
 const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
 const HASHES = ['sha256', 'sha384', null, 'sha256', 'sha384', 'sha512', 'sha256', 'sha384', 'sha512'];
 const TAG_LENGTH = 16;
+/**
+ * Entries kept by each of verify's two caches. The same few chains come back on every
+ * connection to a server: parsing their keys and checking their signatures again each time
+ * was most of a handshake's time in node:crypto.
+ */
+const CACHE_ENTRIES = 256;
+
+/** A Map that forgets its oldest entry past `CACHE_ENTRIES`. @template V */
+class Bounded extends Map {
+  /** @param {string} k @param {V} v */
+  set(k, v) {
+    if (!this.has(k) && this.size >= CACHE_ENTRIES) this.delete(this.keys().next().value);
+    return super.set(k, v);
+  }
+}
 
 /** The `HostCrypto` object the Node entry installs. */
 export function nodeHostCrypto() {
@@ -30,6 +46,10 @@ export function nodeHostCrypto() {
   const keys = new Map();
   /** @type {Map<number, any>} */
   const exchanges = new Map();
+  /** @type {Bounded<import('node:crypto').KeyObject>} */
+  const publicKeys = new Bounded();
+  /** @type {Bounded<true>} */
+  const verified = new Bounded();
   return {
     name: 'node:crypto',
 
@@ -124,24 +144,47 @@ export function nodeHostCrypto() {
      * @param {number} alg @param {Uint8Array} spki @param {Uint8Array} msg @param {Uint8Array} sig
      */
     verify(alg, spki, msg, sig) {
-      const key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
-      if (alg >= 3) {
-        // *ring* takes RSA moduli of 2048 to 8192 bits only: smaller is forgeable in
-        // principle, larger is a denial-of-service lever.
-        const d = key.asymmetricKeyDetails;
-        if (key.asymmetricKeyType !== 'rsa' || !d?.modulusLength) return false;
-        if (d.modulusLength < 2048 || d.modulusLength > 8192) return false;
-        const pss = alg >= 6;
-        return verifySignature(HASHES[alg], msg, {
-          key,
-          padding: pss ? constants.RSA_PKCS1_PSS_PADDING : constants.RSA_PKCS1_PADDING,
-          // RFC 8446 §4.2.3: the salt is as long as the hash; *ring* insists, and so does this.
-          saltLength: constants.RSA_PSS_SALTLEN_DIGEST,
-        }, sig);
+      // Only successes are remembered, under a SHA-256 of everything the verdict depends on
+      // (each part length-prefixed, so no two inputs share a key): a forged signature is
+      // checked every time, and an entry can only repeat a verdict OpenSSL gave.
+      const digest = createHash('sha256').update(Uint8Array.of(alg));
+      for (const part of [spki, msg, sig]) {
+        const length = Buffer.alloc(4);
+        length.writeUInt32BE(part.length);
+        digest.update(length).update(part);
       }
-      if (alg === 2) return key.asymmetricKeyType === 'ed25519' && verifySignature(null, msg, key, sig);
-      if (key.asymmetricKeyType !== 'ec') return false;
-      return verifySignature(HASHES[alg], msg, { key, dsaEncoding: 'der' }, sig);
+      const id = digest.digest('base64');
+      if (verified.has(id)) return true;
+      const valid = check(alg, spki, msg, sig);
+      if (valid) verified.set(id, true);
+      return valid;
     },
   };
+
+  /** @param {number} alg @param {Uint8Array} spki @param {Uint8Array} msg @param {Uint8Array} sig */
+  function check(alg, spki, msg, sig) {
+    const spkiId = Buffer.from(spki).toString('base64');
+    let key = publicKeys.get(spkiId);
+    if (!key) {
+      key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+      publicKeys.set(spkiId, key);
+    }
+    if (alg >= 3) {
+      // *ring* takes RSA moduli of 2048 to 8192 bits only: smaller is forgeable in
+      // principle, larger is a denial-of-service lever.
+      const d = key.asymmetricKeyDetails;
+      if (key.asymmetricKeyType !== 'rsa' || !d?.modulusLength) return false;
+      if (d.modulusLength < 2048 || d.modulusLength > 8192) return false;
+      const pss = alg >= 6;
+      return verifySignature(HASHES[alg], msg, {
+        key,
+        padding: pss ? constants.RSA_PKCS1_PSS_PADDING : constants.RSA_PKCS1_PADDING,
+        // RFC 8446 §4.2.3: the salt is as long as the hash; *ring* insists, and so does this.
+        saltLength: constants.RSA_PSS_SALTLEN_DIGEST,
+      }, sig);
+    }
+    if (alg === 2) return key.asymmetricKeyType === 'ed25519' && verifySignature(null, msg, key, sig);
+    if (key.asymmetricKeyType !== 'ec') return false;
+    return verifySignature(HASHES[alg], msg, { key, dsaEncoding: 'der' }, sig);
+  }
 }

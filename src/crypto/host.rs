@@ -161,6 +161,7 @@ impl Families {
 /// host (they must be `'static` for rustls, so [`HostProvider::new`] leaks them: call it once
 /// per host, as `crypto::install` does).
 pub struct HostProvider {
+    host: &'static dyn HostCrypto,
     name: &'static str,
     families: Families,
     suites: Vec<SupportedCipherSuite>,
@@ -196,6 +197,7 @@ impl HostProvider {
             .collect();
         let verify = host_verify(host, ring.signature_verification_algorithms, families.sigs);
         leak(Self {
+            host,
             name: host.name(),
             families,
             suites,
@@ -237,6 +239,15 @@ impl HostProvider {
 
     pub fn verify_algorithms(&self) -> WebPkiSupportedAlgorithms {
         self.verify
+    }
+
+    /// The host's verdict on a signature of a kind it took over (`spki` is DER); `None` when
+    /// that kind stays *ring*'s or the host could not run, and *ring* must decide.
+    pub fn verify(&self, alg: Sig, spki: &[u8], msg: &[u8], sig: &[u8]) -> Option<bool> {
+        if !self.families.sigs.contains(&alg) {
+            return None;
+        }
+        self.host.verify(alg, spki, msg, sig).ok()
     }
 }
 

@@ -14,11 +14,11 @@ use rustls::SupportedCipherSuite;
 
 pub mod host;
 #[cfg(test)]
-mod ring_host;
+pub(crate) mod ring_host;
 #[cfg(test)]
 mod tests;
 
-pub use host::{Families, HostCrypto, HostProvider};
+pub use host::{Families, HostCrypto, HostProvider, Sig};
 
 /// What `cryptoProvider()` reports when no host crypto is installed.
 pub const RING: &str = "ring";
@@ -35,6 +35,12 @@ pub fn install(host: Option<&'static HostProvider>) {
 
 fn active() -> Option<&'static HostProvider> {
     ACTIVE.with(Cell::get)
+}
+
+/// The active host's verdict on a signature of a kind it took over (see
+/// [`HostProvider::verify`]); `None` means *ring* decides.
+pub fn host_verify(alg: Sig, spki: &[u8], msg: &[u8], sig: &[u8]) -> Option<bool> {
+    active()?.verify(alg, spki, msg, sig)
 }
 
 /// "ring", or the host's name (e.g. "node:crypto").

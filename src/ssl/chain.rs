@@ -821,12 +821,36 @@ fn verify_signature(cert_der: &[u8], issuer_spki: &[u8]) -> Result<(), (VerifyCo
             "signed with an algorithm (or by a key type) this verifier cannot check".to_string(),
         )
     })?;
-    UnparsedPublicKey::new(alg, key).verify(tbs, sig).map_err(|_| {
-        (
+    // Where the host checks this kind of signature faster (ECDSA through node:crypto), it
+    // decides; `None` (not its kind, or it could not run) leaves it to ring.
+    let hosted = host_sig(sig_alg, key_alg).and_then(|kind| {
+        let spki = crate::crypto::host::spki(key_alg, key)?;
+        crate::crypto::host_verify(kind, &spki, tbs, sig)
+    });
+    let valid = hosted.unwrap_or_else(|| UnparsedPublicKey::new(alg, key).verify(tbs, sig).is_ok());
+    if valid {
+        Ok(())
+    } else {
+        Err((
             VerifyCode::ERR_CERT_SIGNATURE_FAILURE,
             "the signature does not verify with the issuer's key".to_string(),
-        )
-    })
+        ))
+    }
+}
+
+/// The host's name for an ECDSA signature by a P-256 or P-384 key; `None` for the rest. Only
+/// pairings [`algorithm`] accepts reach here.
+fn host_sig(sig_alg: &[u8], key_alg: &[u8]) -> Option<crate::crypto::Sig> {
+    let ec = key_alg == alg_id::ECDSA_P256.as_ref() || key_alg == alg_id::ECDSA_P384.as_ref();
+    if !ec {
+        None
+    } else if sig_alg == alg_id::ECDSA_SHA256.as_ref() {
+        Some(crate::crypto::Sig::EcdsaSha256)
+    } else if sig_alg == alg_id::ECDSA_SHA384.as_ref() {
+        Some(crate::crypto::Sig::EcdsaSha384)
+    } else {
+        None
+    }
 }
 
 /// sha1WithRSAEncryption, which the provider's set has no constant for.
@@ -879,4 +903,52 @@ fn algorithm(sig_alg: &[u8], key_alg: &[u8]) -> Option<&'static dyn Verification
         return Some(&signature::ED25519);
     }
     None
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use std::sync::atomic::Ordering;
+
+    use super::*;
+    use crate::crypto::ring_host::{Fault, RingHost};
+    use crate::crypto::{install, Families, HostProvider};
+
+    const LEAF: &[u8] = include_bytes!("../../js-tests/fixtures/server-ecdsa.der");
+    const INT: &[u8] = include_bytes!("../../js-tests/fixtures/int.der");
+    const CA: &[u8] = include_bytes!("../../js-tests/fixtures/ca.der");
+
+    fn spki_of(der: &[u8]) -> Vec<u8> {
+        let (_, x) = x509_parser::parse_x509_certificate(der).unwrap();
+        name_value(x.public_key().raw).to_vec()
+    }
+
+    #[test]
+    fn ecdsa_chain_signatures_go_to_the_host_and_its_verdict_counts() {
+        let (leaf_by_int, int_by_ca) = ((LEAF, spki_of(INT)), (INT, spki_of(CA)));
+        assert!(verify_signature(leaf_by_int.0, &leaf_by_int.1).is_ok());
+
+        let h: &'static RingHost = Box::leak(Box::new(RingHost::default()));
+        install(Some(HostProvider::new(h, Families::FASTER_ON_NODE)));
+        assert!(verify_signature(leaf_by_int.0, &leaf_by_int.1).is_ok());
+        assert_eq!(h.counts.verify.load(Ordering::SeqCst), 1, "ECDSA by the host");
+        // The intermediate is RSA-signed: ring's, as FASTER_ON_NODE says.
+        assert!(verify_signature(int_by_ca.0, &int_by_ca.1).is_ok());
+        assert_eq!(h.counts.verify.load(Ordering::SeqCst), 1);
+
+        // A host that says no is believed (a forged signature it catches stays caught)...
+        let no: &'static RingHost = Box::leak(Box::new(RingHost::with_fault(Fault::RejectsSignatures)));
+        install(Some(HostProvider::new(no, Families::FASTER_ON_NODE)));
+        let (code, _) = verify_signature(leaf_by_int.0, &leaf_by_int.1).unwrap_err();
+        assert_eq!(code, VerifyCode::ERR_CERT_SIGNATURE_FAILURE);
+        // ...and one that cannot run leaves the verdict to ring, which still refuses a bad one.
+        let broken: &'static RingHost = Box::leak(Box::new(RingHost::with_fault(Fault::Throws)));
+        install(Some(HostProvider::new(broken, Families::FASTER_ON_NODE)));
+        assert!(verify_signature(leaf_by_int.0, &leaf_by_int.1).is_ok());
+        let mut forged = LEAF.to_vec();
+        let last = forged.len() - 1;
+        forged[last] ^= 1;
+        assert!(verify_signature(&forged, &leaf_by_int.1).is_err());
+        install(None);
+    }
 }
