@@ -18,6 +18,7 @@
 #[cfg(test)]
 extern crate self as rustls_ssl;
 
+pub mod crypto;
 pub mod ssl;
 
 #[cfg(target_arch = "wasm32")]
