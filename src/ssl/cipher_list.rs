@@ -151,8 +151,9 @@ pub fn default_tls13() -> Vec<SupportedCipherSuite> {
         .collect()
 }
 
-/// In WebAssembly, *ring*'s AES-GCM has no hardware help and runs about 7x slower than
-/// ChaCha20-Poly1305 (TOOLCHAIN.md measured 23 vs 170 MiB/s), so a wasm build offers
+/// In WebAssembly, AES-GCM has no hardware help: even crate::crypto::fast_gcm's 64-bit
+/// fixsliced code runs about 3x slower than ChaCha20-Poly1305 (90 vs 280 MiB/s of CPU in
+/// Chromium; *ring*'s own AES-GCM was 6x slower; docs/wasm-aes.md), so a wasm build offers
 /// ChaCha20 first; peers that follow the client's order (OpenSSL's and rustls's default)
 /// then pick it. Natively, AES-GCM stays first, as the provider orders it.
 pub fn preferred_order(mut suites: Vec<SupportedCipherSuite>) -> Vec<SupportedCipherSuite> {
