@@ -52,23 +52,33 @@ fn ring_open(alg: &'static ring::aead::Algorithm, iters: u32) -> u32 {
 }
 
 #[no_mangle]
-pub extern "C" fn ring_aes128_seal(n: u32) -> u32 { ring_seal(&ring::aead::AES_128_GCM, n) }
+pub extern "C" fn ring_aes128_seal(n: u32) -> u32 {
+    ring_seal(&ring::aead::AES_128_GCM, n)
+}
 #[no_mangle]
-pub extern "C" fn ring_aes128_open(n: u32) -> u32 { ring_open(&ring::aead::AES_128_GCM, n) }
+pub extern "C" fn ring_aes128_open(n: u32) -> u32 {
+    ring_open(&ring::aead::AES_128_GCM, n)
+}
 #[no_mangle]
-pub extern "C" fn ring_aes256_seal(n: u32) -> u32 { ring_seal(&ring::aead::AES_256_GCM, n) }
+pub extern "C" fn ring_aes256_seal(n: u32) -> u32 {
+    ring_seal(&ring::aead::AES_256_GCM, n)
+}
 #[no_mangle]
-pub extern "C" fn ring_chacha_seal(n: u32) -> u32 { ring_seal(&ring::aead::CHACHA20_POLY1305, n) }
+pub extern "C" fn ring_chacha_seal(n: u32) -> u32 {
+    ring_seal(&ring::aead::CHACHA20_POLY1305, n)
+}
 #[no_mangle]
-pub extern "C" fn ring_chacha_open(n: u32) -> u32 { ring_open(&ring::aead::CHACHA20_POLY1305, n) }
+pub extern "C" fn ring_chacha_open(n: u32) -> u32 {
+    ring_open(&ring::aead::CHACHA20_POLY1305, n)
+}
 
 macro_rules! rustcrypto {
     ($seal:ident, $open:ident, $krate:ident, $ty:ident, $klen:expr, $enc:ident, $dec:ident, $into:expr) => {
         #[no_mangle]
         pub extern "C" fn $seal(n: u32) -> u32 {
-            use $krate::{KeyInit, $ty};
             #[allow(unused_imports, deprecated)]
             use $krate::aead::*;
+            use $krate::{$ty, KeyInit};
             let c = $ty::new_from_slice(&KEY[..$klen]).unwrap();
             let nonce = (&NONCE).into();
             let src = vec![0x42u8; LEN];
@@ -84,9 +94,9 @@ macro_rules! rustcrypto {
         }
         #[no_mangle]
         pub extern "C" fn $open(n: u32) -> u32 {
-            use $krate::{KeyInit, $ty};
             #[allow(unused_imports, deprecated)]
             use $krate::aead::*;
+            use $krate::{$ty, KeyInit};
             let c = $ty::new_from_slice(&KEY[..$klen]).unwrap();
             let nonce = (&NONCE).into();
             let mut ct = vec![0x42u8; LEN];
@@ -105,12 +115,43 @@ macro_rules! rustcrypto {
     };
 }
 
-fn id<T>(x: T) -> T { x }
-fn inout(x: &mut [u8]) -> aes_gcm::aead::inout::InOutBuf<'_, '_, u8> { x.into() }
+fn id<T>(x: T) -> T {
+    x
+}
+fn inout(x: &mut [u8]) -> aes_gcm::aead::inout::InOutBuf<'_, '_, u8> {
+    x.into()
+}
 
-rustcrypto!(rc011_aes128_seal, rc011_aes128_open, aes_gcm, Aes128Gcm, 16, encrypt_inout_detached, decrypt_inout_detached, inout);
-rustcrypto!(rc011_aes256_seal, rc011_aes256_open, aes_gcm, Aes256Gcm, 32, encrypt_inout_detached, decrypt_inout_detached, inout);
-rustcrypto!(rc010_aes128_seal, rc010_aes128_open, aes_gcm_010, Aes128Gcm, 16, encrypt_in_place_detached, decrypt_in_place_detached, id);
+rustcrypto!(
+    rc011_aes128_seal,
+    rc011_aes128_open,
+    aes_gcm,
+    Aes128Gcm,
+    16,
+    encrypt_inout_detached,
+    decrypt_inout_detached,
+    inout
+);
+rustcrypto!(
+    rc011_aes256_seal,
+    rc011_aes256_open,
+    aes_gcm,
+    Aes256Gcm,
+    32,
+    encrypt_inout_detached,
+    decrypt_inout_detached,
+    inout
+);
+rustcrypto!(
+    rc010_aes128_seal,
+    rc010_aes128_open,
+    aes_gcm_010,
+    Aes128Gcm,
+    16,
+    encrypt_in_place_detached,
+    decrypt_in_place_detached,
+    id
+);
 
 /// Deterministic "randomness" for the handshake-crypto exports: a benchmark, never a key.
 fn no_random(out: &mut [u8]) -> Result<(), getrandom::Error> {
@@ -153,7 +194,10 @@ pub extern "C" fn part_ghash_seal(n: u32) -> u32 {
 fn agree(alg: &'static ring::agreement::Algorithm, n: u32) -> u32 {
     use ring::agreement::*;
     let rng = ring::test::rand::FixedByteRandom { byte: 0x42 };
-    let peer = EphemeralPrivateKey::generate(alg, &rng).unwrap().compute_public_key().unwrap();
+    let peer = EphemeralPrivateKey::generate(alg, &rng)
+        .unwrap()
+        .compute_public_key()
+        .unwrap();
     let peer = UnparsedPublicKey::new(alg, peer.as_ref().to_vec());
     let mut acc = 0u32;
     for _ in 0..n {
@@ -164,9 +208,13 @@ fn agree(alg: &'static ring::agreement::Algorithm, n: u32) -> u32 {
     acc
 }
 #[no_mangle]
-pub extern "C" fn hs_x25519_agree(n: u32) -> u32 { agree(&ring::agreement::X25519, n) }
+pub extern "C" fn hs_x25519_agree(n: u32) -> u32 {
+    agree(&ring::agreement::X25519, n)
+}
 #[no_mangle]
-pub extern "C" fn hs_p256_agree(n: u32) -> u32 { agree(&ring::agreement::ECDH_P256, n) }
+pub extern "C" fn hs_p256_agree(n: u32) -> u32 {
+    agree(&ring::agreement::ECDH_P256, n)
+}
 #[no_mangle]
 pub extern "C" fn hs_p256_verify(n: u32) -> u32 {
     use ring::signature::*;
