@@ -1,6 +1,7 @@
-//! Which crypto runs: *ring* everywhere by default, or the host's crypto (`node:crypto` in the
-//! Node entry) for record protection, key exchange and signature verification once the host
-//! has installed it. There is one wasm for every entry, so the choice is made at run time.
+//! Which crypto runs: *ring* with [`fast_gcm`]'s AES-GCM by default, or the host's crypto
+//! (`node:crypto` in the Node entry) for record protection, key exchange and signature
+//! verification once the host has installed it. There is one wasm for every entry, so the
+//! choice is made at run time.
 //!
 //! The choice is per thread. In wasm there is one thread, so it is the module's; natively
 //! nothing installs a host outside tests, which install one per test thread and compare it
@@ -12,6 +13,7 @@ use std::sync::Arc;
 use rustls::crypto::{CryptoProvider, SupportedKxGroup};
 use rustls::SupportedCipherSuite;
 
+pub mod fast_gcm;
 pub mod host;
 #[cfg(test)]
 pub(crate) mod ring_host;
@@ -63,13 +65,24 @@ pub fn provider(
     let mut provider = rustls::crypto::ring::default_provider();
     match active() {
         None => {
-            provider.cipher_suites = suites;
+            // AES-GCM records sealed by fast_gcm instead of *ring* (about twice as fast in
+            // wasm; docs/wasm-aes.md); the same suites in the same order.
+            provider.cipher_suites = suites.into_iter().map(fast_gcm::substitute).collect();
             if let Some(groups) = groups {
                 provider.kx_groups = groups.to_vec();
             }
         }
         Some(host) => {
-            provider.cipher_suites = suites.into_iter().map(|s| host.suite(s)).collect();
+            provider.cipher_suites = suites
+                .into_iter()
+                .map(|s| {
+                    if host.families().aead {
+                        host.suite(s)
+                    } else {
+                        fast_gcm::substitute(s)
+                    }
+                })
+                .collect();
             provider.kx_groups = match groups {
                 Some(groups) => groups.iter().map(|g| host.group(*g)).collect(),
                 None => host.groups().to_vec(),

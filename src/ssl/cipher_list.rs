@@ -151,11 +151,12 @@ pub fn default_tls13() -> Vec<SupportedCipherSuite> {
         .collect()
 }
 
-/// In WebAssembly, *ring*'s AES-GCM has no hardware help and runs about 7x slower than
-/// ChaCha20-Poly1305 (TOOLCHAIN.md measured 23 vs 170 MiB/s), so where AES runs there (the
-/// web build, or Node forced onto *ring*) ChaCha20 is offered first; peers that follow the
-/// client's order (OpenSSL's and rustls's default) then pick it. Natively, and in Node with
-/// `node:crypto`'s AES, AES-GCM stays first, as the provider orders it.
+/// In WebAssembly, AES-GCM has no hardware help: even crate::crypto::fast_gcm's 64-bit
+/// fixsliced code runs about 3x slower than ChaCha20-Poly1305 (90 vs 280 MiB/s of CPU in
+/// Chromium; *ring*'s own AES-GCM was 6x slower; docs/wasm-aes.md), so where AES runs in wasm
+/// (the web build, or Node forced onto *ring*) ChaCha20 is offered first; peers that follow
+/// the client's order (OpenSSL's and rustls's default) then pick it. Natively, and in Node
+/// with `node:crypto`'s AES, AES-GCM stays first, as the provider orders it.
 pub fn preferred_order(mut suites: Vec<SupportedCipherSuite>) -> Vec<SupportedCipherSuite> {
     if crate::crypto::aes_is_slow() {
         // A stable sort keeps the provider's order among the others.

@@ -17,7 +17,7 @@ use crate::ssl::server_sessions::{self, PartitionedStore};
 use crate::ssl::session::{ClientPolicy, ClientSide, ConnectionStore, Session};
 use crate::ssl::verify::{ClientVerifier, Policy, ServerVerifier, SharedOutcome, VerifyHook};
 
-fn provider(settings: &Settings) -> Arc<CryptoProvider> {
+pub(super) fn provider(settings: &Settings) -> Arc<CryptoProvider> {
     crate::crypto::provider(settings.cipher_suites(), settings.groups.as_deref())
 }
 

@@ -10,6 +10,8 @@ pub mod connection;
 pub mod constants;
 pub mod context;
 pub mod error;
+#[cfg(test)]
+mod gcm_interop;
 pub mod hello;
 mod name_constraints;
 pub mod pem;
