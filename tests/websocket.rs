@@ -656,7 +656,7 @@ async fn small_messages_are_copied_together_and_read_back_intact() {
     for _ in 0..3000 {
         let len = sizes[next(&mut seed) as usize % sizes.len()];
         at = send_part(&ws, at, len);
-        if next(&mut seed) % 3 == 0 {
+        if next(&mut seed).is_multiple_of(3) {
             let max = 1 + next(&mut seed) % 6000;
             read = read_part(&t, read, (max as usize).min(at - read), max).await;
         }
