@@ -611,6 +611,12 @@ const FACTORY_RECEIVERS = {
   // Its send copies with Uint8Array.prototype.slice in JS, as a socket write would: a 2 GiB
   // argument costs five seconds there and nothing in wasm memory.
   webSocketTransport: [['webSocketTransport(fake WebSocket)', () => pkg.webSocketTransport(new FakeWebSocket()), { copiesInJs: true }]],
+  // The client and one of its streams; the fake socket never grants credit, so sends and
+  // receives wait (the sweep bounds waits). Packets are built by copying in JS.
+  wispClient: [
+    ['wispClient(fake WebSocket)', () => pkg.wispClient(new FakeWebSocket()), { copiesInJs: true }],
+    ['wispClient(fake WebSocket).transport(host, port)', () => pkg.wispClient(new FakeWebSocket()).transport('localhost', 443), { copiesInJs: true }],
+  ],
 };
 
 // ---------------------------------------------------------------------------------------
