@@ -395,7 +395,7 @@ export declare class SSLError extends globalThis.Error {
   /**
    * Node's error code: a verification failure's X509 name (`CERT_HAS_EXPIRED`,
    * `ERR_TLS_CERT_ALTNAME_INVALID`, …), `ERR_SSL_<REASON>` in OpenSSL's words
-   * (`ERR_SSL_WRONG_VERSION_NUMBER`), `ERR_SSL_WANT_READ`, `ECONNRESET`, … (API.md §8).
+   * (`ERR_SSL_WRONG_VERSION_NUMBER`), `ERR_SSL_WANT_READ`, `ECONNRESET`, … (docs/api.md).
    */
   code: string;
   /** On a certificate verification failure: the `X509_V_*` number (`X509VerificationCodes`). */
@@ -646,7 +646,7 @@ export interface WispClient<S extends WebSocketLike = WebSocketLike> {
 export declare function wispClient<S extends WebSocketLike>(ws: S): WispClient<S>;
 
 // ---------------------------------------------------------------------------------------
-// Streams and connect (API.md §8)
+// Streams and connect (docs/api.md)
 // ---------------------------------------------------------------------------------------
 
 /**
@@ -661,7 +661,7 @@ export declare function toWebStreams(conn: Connection): {
 };
 
 /**
- * The last argument of `Connection`'s promise methods (API.md §8).
+ * The last argument of `Connection`'s promise methods (docs/api.md).
  */
 export interface CallOptions {
   /**

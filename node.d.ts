@@ -1,6 +1,6 @@
 // Type declarations for rustls-ssl under the `node` and `deno` export conditions (js/node.mjs,
 // js/index.cjs, js/deno.mjs): everything of index.d.ts, plus the two Node idioms those entries
-// alone export, `toDuplex` and `connect` (API.md §8), which are typed with Node's own stream
+// alone export, `toDuplex` and `connect` (docs/api.md), which are typed with Node's own stream
 // and socket types (`@types/node`). The other entries are typed by web.d.ts.
 
 import type { Duplex, DuplexOptions } from 'node:stream';

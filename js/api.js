@@ -48,7 +48,7 @@ export let version;
  */
 export let cryptoProvider;
 
-// Frozen enums (API.md §2) and pyOpenSSL's flat names, numbers from src/ssl/constants.rs.
+// Frozen enums (docs/api.md) and pyOpenSSL's flat names, numbers from src/ssl/constants.rs.
 export let Method, VerifyMode, FileType, Options, Version, SessionCacheMode, Shutdown, InfoCallback, RecvFlags, X509VerificationCodes;
 export let
   SSLv2_METHOD, SSLv3_METHOD, SSLv23_METHOD, TLSv1_METHOD, TLSv1_1_METHOD, TLSv1_2_METHOD,
@@ -146,7 +146,7 @@ function adoptingConnection(Base) {
 }
 
 /**
- * The promise methods that take a last `{ signal }` (API.md §8), with how many required and
+ * The promise methods that take a last `{ signal }` (docs/api.md), with how many required and
  * optional positional arguments come before it.
  * @type {Record<string, [number, number]>}
  */
@@ -173,7 +173,7 @@ function withOptions(Base, name, required, optional) {
     /** @this {any} @param {any[]} args */
     [name](...args) {
       let n = args.length;
-      // `null` is absent too (API.md §3), for an optional argument as for the options.
+      // `null` is absent too (docs/api.md), for an optional argument as for the options.
       while (n > required && (args[n - 1] === undefined || args[n - 1] === null)) n--;
       let signal;
       try {
@@ -216,7 +216,7 @@ function describe(v) {
   return `type ${typeof v} (${String(v)})`;
 }
 
-/** The methods that return promises: they reject, never throw (API.md §3). */
+/** The methods that return promises: they reject, never throw (docs/api.md). */
 const PROMISE_METHODS = new Set(['doHandshake', 'send', 'sendall', 'recv', 'recvInto', 'read', 'write', 'shutdown']);
 
 /**

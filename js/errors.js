@@ -1,7 +1,7 @@
 // @ts-check
-// The error classes of API.md §3, defined once. The wasm module builds its errors from
+// The error classes of docs/api.md, defined once. The wasm module builds its errors from
 // these very constructors (handed over in api.js), so `instanceof` works on every error the
-// package raises, and then sets each one's `code` (and `verifyResult`) itself (API.md §8,
+// package raises, and then sets each one's `code` (and `verifyResult`) itself (docs/api.md,
 // src/wasm/errors.rs). The codes here are only for instances made in JS.
 
 /** Any TLS failure. `errors` has pyOpenSSL's error-queue shape: `[lib, func, reason][]`. */

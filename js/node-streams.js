@@ -1,5 +1,5 @@
 // @ts-check
-// toDuplex and connect (API.md §8): a Connection where Node expects a socket. Node only
+// toDuplex and connect (docs/api.md): a Connection where Node expects a socket. Node only
 // (node:net, node:stream); js/node.mjs exports these, js/web.mjs never imports this file.
 
 import net from 'node:net';
@@ -160,7 +160,7 @@ class TLSDuplex extends Duplex {
 }
 
 /**
- * A `stream.Duplex` over `conn` (API.md §8).
+ * A `stream.Duplex` over `conn` (docs/api.md).
  * @param {any} conn a Connection of either role, over any transport
  * @param {import('node:stream').DuplexOptions} [options] stream options (highWaterMark, …)
  */
@@ -255,7 +255,7 @@ class TLSClientDuplex extends TLSDuplex {
 }
 
 /**
- * A TLS client connection shaped like `tls.connect` (API.md §8), usable as `createConnection`
+ * A TLS client connection shaped like `tls.connect` (docs/api.md), usable as `createConnection`
  * for http/https and ws, and as undici's `connect`.
  * @param {any} options
  * @param {() => void} [onSecureConnect] a 'secureConnect' listener

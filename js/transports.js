@@ -1,12 +1,12 @@
 // @ts-check
-// Ready-made transports (API.md §4): objects with `send(data)` and `recv(maxBytes)` in the
+// Ready-made transports (docs/api.md): objects with `send(data)` and `recv(maxBytes)` in the
 // shape of a socket. Plain JS with no Node imports, so the file loads in browsers too;
 // `socketTransport` only needs the object it is given to behave like a Node Duplex.
 
 const EMPTY = new Uint8Array(0);
 
 /**
- * An error with Node's `code` (API.md §8); a connection's `SysCallError` takes the code of
+ * An error with Node's `code` (docs/api.md); a connection's `SysCallError` takes the code of
  * what its transport threw.
  * @template {Error} E @param {E} err @param {string} code @returns {E & { code: string }}
  */

@@ -1,5 +1,5 @@
 // @ts-check
-// toWebStreams (API.md §8): a Connection as a WHATWG { readable, writable } pair, in every
+// toWebStreams (docs/api.md): a Connection as a WHATWG { readable, writable } pair, in every
 // runtime.
 
 import { closeNotify, handshakeOnce, recvOrEnd, RECORD, transportOf } from './stream-common.js';

@@ -1,5 +1,5 @@
 // @ts-check
-// `wispClient(ws)` (API.md §4): many TCP streams over one WebSocket, in the Wisp protocol that
+// `wispClient(ws)` (docs/api.md): many TCP streams over one WebSocket, in the Wisp protocol that
 // browser TCP tunnels use (wisp-server-node, @mercuryworkshop/wisp-js, epoxy). Each stream is a
 // transport, so each carries one TLS connection. Plain JS with no imports beyond the error
 // classes: it runs wherever a WebSocket does (browsers, Node with the `ws` package, Deno, Bun).
@@ -766,7 +766,7 @@ function packetName(type) {
 // The public objects hold their state in a private field: what a caller sees (and what
 // index.d.ts declares) is the transport's methods and a few getters, nothing to tamper with.
 
-/** One TCP stream through the Wisp server, as a transport (API.md §4). */
+/** One TCP stream through the Wisp server, as a transport (docs/api.md). */
 class WispTransport {
   #s;
   /** @param {Stream} stream */
@@ -807,7 +807,7 @@ class WispTransport {
   }
 }
 
-/** Many TCP streams over one WebSocket (API.md §4). */
+/** Many TCP streams over one WebSocket (docs/api.md). */
 class WispClient {
   #t;
   /** @param {any} ws */

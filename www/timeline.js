@@ -78,7 +78,7 @@ export class Timeline {
 }
 
 /**
- * Wraps a transport (API.md §4) so that what passes through it shows on `timeline`. The
+ * Wraps a transport (docs/api.md) so that what passes through it shows on `timeline`. The
  * wrapped transport's answers are returned untouched.
  * @param {{ send(d: Uint8Array): any, recv(n: number): any, close?(): void }} transport
  * @param {Timeline} timeline
