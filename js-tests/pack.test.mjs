@@ -136,7 +136,7 @@ describe('npm pack → install in a fresh folder → use without a Rust toolchai
     const wasms = names.filter((n) => n.endsWith('.wasm'));
     assert.deepEqual(wasms, ['package/pkg/web/rustls_ssl_bg.wasm']);
     assert.deepEqual(names.filter((n) => n.startsWith('package/pkg/node/')), [], 'no pkg/node duplicate');
-    for (const f of ['bin/rustls-ssl.mjs', 'js/node.mjs', 'js/index.cjs', 'js/web.mjs', 'js/api.js', 'pkg/web/rustls_ssl.js', 'index.d.ts', 'node.d.ts', 'web.d.ts', 'package.json', 'README.md', 'CHANGELOG.md', 'LICENSE-APACHE', 'LICENSE-MIT']) {
+    for (const f of ['bin/rustls-ssl.mjs', 'js/node.mjs', 'js/index.cjs', 'js/web.mjs', 'js/api.js', 'pkg/web/rustls_ssl.js', 'index.d.ts', 'node.d.ts', 'web.d.ts', 'package.json', 'README.md', 'docs/api.md', 'CHANGELOG.md', 'LICENSE-APACHE', 'LICENSE-MIT']) {
       assert.ok(files.has(`package/${f}`), `${f} is in the tarball`);
     }
     // None of the repository's sources, tests, build output or tools; of pkg/, the glue and
