@@ -32,8 +32,13 @@ bash scripts/build.sh
 step "wasm-pack test --node"
 wasm-pack test --node 2>&1 | tee -a "$log"
 
-step "node --test js-tests/"
+step "node --test js-tests/ (Node entry on node:crypto, its default)"
 node --test --test-concurrency=1 js-tests/ 2>&1 | tee -a "$log"
+
+# The same suite with the Node entry on *ring* (what browsers and workers run), so both
+# crypto providers pass everything, not just the interop tests.
+step "node --test js-tests/ (Node entry on ring: RUSTLS_SSL_CRYPTO=ring)"
+RUSTLS_SSL_CRYPTO=ring node --test --test-concurrency=1 js-tests/ 2>&1 | tee -a "$log"
 
 step "wasm-pack test --headless --chrome"
 wasm-pack test --headless --chrome 2>&1 | tee -a "$log"
