@@ -558,6 +558,25 @@ impl Connection {
         self.pump.pending()
     }
 
+    /// Plaintext that needs no I/O and runs no callback, up to `max`: records already queued
+    /// after the handshake, decrypted one at a time, so `pending()` stays within one record.
+    /// A failure is kept for the next read, as when plaintext precedes it in [`Self::read`].
+    pub fn read_ready(&mut self, max: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        while out.len() < max && self.fatal.is_none() && self.is_handshake_done() {
+            if self.pump.pending() == 0 {
+                let _ = self.process();
+                self.flush_tls();
+            }
+            let chunk = self.pump.read_plaintext(max - out.len(), false);
+            if chunk.is_empty() {
+                break;
+            }
+            out.extend_from_slice(&chunk);
+        }
+        out
+    }
+
     /// Drops the first `n` bytes of plaintext (at most what is pending): the second half of
     /// a read that peeked first, without copying the bytes again.
     pub fn consume(&mut self, n: usize) {
@@ -932,6 +951,42 @@ mod tests {
             got += chunk.len();
         }
         assert_eq!(got, total);
+    }
+
+    #[test]
+    fn read_ready_takes_queued_records_one_at_a_time_and_keeps_a_failure_for_later() {
+        let (mut c, mut s) = (client(0), server_with(CHAIN, KEY));
+        // Before the handshake nothing is ready, and nothing is attempted.
+        assert!(s.read_ready(1000).is_empty());
+        handshake(&mut c, &mut s).unwrap();
+        for i in 0..4u8 {
+            c.write(&[i; MAX_RECORD_PLAINTEXT]).unwrap();
+        }
+        pump(&mut c, &mut s);
+        let first = s.read(usize::MAX, false).unwrap();
+        assert_eq!(first.len(), MAX_RECORD_PLAINTEXT);
+        // Up to the limit asked, in order, never holding more than a record back.
+        let more = s.read_ready(MAX_RECORD_PLAINTEXT + 100);
+        assert_eq!(more.len(), MAX_RECORD_PLAINTEXT + 100);
+        assert!(
+            more[..MAX_RECORD_PLAINTEXT].iter().all(|&b| b == 1)
+                && more[MAX_RECORD_PLAINTEXT..].iter().all(|&b| b == 2)
+        );
+        assert!(s.pending() <= PLAINTEXT_LIMIT);
+        // A damaged record behind good data: the data comes first, the failure next.
+        c.write(b"tail").unwrap();
+        let mut wire = c.bio_read(1 << 20).unwrap();
+        let last = wire.len() - 1;
+        wire[last] ^= 1;
+        s.bio_write(&wire);
+        let rest = s.read_ready(usize::MAX);
+        assert_eq!(rest.len(), 2 * MAX_RECORD_PLAINTEXT - 100);
+        assert!(rest.iter().skip(MAX_RECORD_PLAINTEXT - 100).all(|&b| b == 3));
+        assert!(s.read_ready(usize::MAX).is_empty());
+        assert!(
+            s.read(100, false).is_err(),
+            "the bad record's error is met by the next read"
+        );
     }
 
     #[test]

@@ -998,16 +998,28 @@ async fn send_one(state: &Rc<State>, abort: Option<&Abort>, record: &[u8]) -> Js
 /// call meets it again. For the same reason a signal is checked right before the data is
 /// taken, and not after.
 async fn read(state: &Rc<State>, abort: Option<&Abort>, max: usize, peek: bool) -> JsResult<Vec<u8>> {
-    let data = drive_unflushed(state, abort, |c| c.read(max, true)).await?;
+    let mut data = drive_unflushed(state, abort, |c| c.read(max, true)).await?;
     if let Some(abort) = abort {
         abort.check()?;
     }
     if !peek {
         consume(state, data.len())?;
+        // Records already received go into this read too (still before the flush, with no
+        // await in between): a bulk reader then pays one call per transport chunk instead
+        // of one per 16 KiB record, and pending() never holds more than one record.
+        let more = max.min(READ_GATHER_LIMIT).saturating_sub(data.len());
+        if more > 0 {
+            if let Ok(mut core) = state.core.try_borrow_mut() {
+                data.extend_from_slice(&core.read_ready(more));
+            }
+        }
     }
     let _ = flush(state, abort).await;
     Ok(data)
 }
+
+/// The most one `recv` returns by decrypting records already received, beyond the first.
+const READ_GATHER_LIMIT: usize = 256 * 1024;
 
 fn consume(state: &State, n: usize) -> JsResult<()> {
     if n > 0 {
