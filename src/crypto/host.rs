@@ -141,13 +141,24 @@ impl Families {
     /// What is faster through `node:crypto` than in *ring* compiled to wasm, measured with
     /// bench/host-crypto.bench.mjs and whole handshakes toggling each family: the AEADs (by
     /// far), P-256 and P-384 key exchange and ECDSA verification (the NIST curves are
-    /// generic, slow code in wasm). X25519, Ed25519 and RSA verification are as fast or
-    /// faster in *ring* (compact curve code, one modular exponentiation with a small
-    /// exponent) than the crossing plus `KeyObject` creation in JS, so they stay there.
+    /// generic, slow code in wasm), and RSA verification, which on its own costs about the
+    /// same either way but through node:crypto is remembered per chain (js/host-crypto.js),
+    /// so a server's RSA-signed chain is checked once, not on every connection. X25519 and
+    /// Ed25519 are as fast or faster in *ring* (compact curve code) than the crossing plus
+    /// `KeyObject` creation in JS, so they stay there.
     pub const FASTER_ON_NODE: Self = Self {
         aead: true,
         groups: &[Group::P256, Group::P384],
-        sigs: &[Sig::EcdsaSha256, Sig::EcdsaSha384],
+        sigs: &[
+            Sig::EcdsaSha256,
+            Sig::EcdsaSha384,
+            Sig::RsaPkcs1Sha256,
+            Sig::RsaPkcs1Sha384,
+            Sig::RsaPkcs1Sha512,
+            Sig::RsaPssSha256,
+            Sig::RsaPssSha384,
+            Sig::RsaPssSha512,
+        ],
     };
 
     pub const NONE: Self = Self {

@@ -22,6 +22,7 @@ pub(crate) struct Counts {
     pub open: AtomicUsize,
     pub kx: AtomicUsize,
     pub verify: AtomicUsize,
+    pub ed25519: AtomicUsize,
     pub keys_live: AtomicUsize,
 }
 
@@ -177,6 +178,9 @@ impl HostCrypto for RingHost {
     fn verify(&self, alg: Sig, spki: &[u8], msg: &[u8], sig: &[u8]) -> Result<bool, HostError> {
         self.fail()?;
         self.counts.verify.fetch_add(1, Ordering::SeqCst);
+        if alg == Sig::Ed25519 {
+            self.counts.ed25519.fetch_add(1, Ordering::SeqCst);
+        }
         if self.fault == Fault::RejectsSignatures {
             return Ok(false);
         }

@@ -821,11 +821,18 @@ fn verify_signature(cert_der: &[u8], issuer_spki: &[u8]) -> Result<(), (VerifyCo
             "signed with an algorithm (or by a key type) this verifier cannot check".to_string(),
         )
     })?;
-    // Where the host checks this kind of signature faster (ECDSA through node:crypto), it
-    // decides; `None` (not its kind, or it could not run) leaves it to ring.
-    let hosted = host_sig(sig_alg, key_alg).and_then(|kind| {
+    // Where the host checks this kind of signature faster (through node:crypto), it decides
+    // for ECDSA. For RSA only its "valid" counts: it applies ring's 2048-bit floor, while
+    // here a 1024-bit key's signature is still checked (the size is judged separately, 66
+    // and 67), so anything else goes to ring. `None` (not its kind, or it could not run)
+    // leaves it all to ring.
+    let hosted = host_sig(sig_alg, key_alg).and_then(|(kind, final_no)| {
         let spki = crate::crypto::host::spki(key_alg, key)?;
-        crate::crypto::host_verify(kind, &spki, tbs, sig)
+        match crate::crypto::host_verify(kind, &spki, tbs, sig)? {
+            true => Some(true),
+            false if final_no => Some(false),
+            false => None,
+        }
     });
     let valid = hosted.unwrap_or_else(|| UnparsedPublicKey::new(alg, key).verify(tbs, sig).is_ok());
     if valid {
@@ -838,19 +845,37 @@ fn verify_signature(cert_der: &[u8], issuer_spki: &[u8]) -> Result<(), (VerifyCo
     }
 }
 
-/// The host's name for an ECDSA signature by a P-256 or P-384 key; `None` for the rest. Only
+/// The host's name for a signature this verifier checks, and whether the host's "invalid" is
+/// final (ECDSA) or only its "valid" (RSA); `None` for the rest (SHA-1, Ed25519). Only
 /// pairings [`algorithm`] accepts reach here.
-fn host_sig(sig_alg: &[u8], key_alg: &[u8]) -> Option<crate::crypto::Sig> {
-    let ec = key_alg == alg_id::ECDSA_P256.as_ref() || key_alg == alg_id::ECDSA_P384.as_ref();
-    if !ec {
-        None
-    } else if sig_alg == alg_id::ECDSA_SHA256.as_ref() {
-        Some(crate::crypto::Sig::EcdsaSha256)
-    } else if sig_alg == alg_id::ECDSA_SHA384.as_ref() {
-        Some(crate::crypto::Sig::EcdsaSha384)
-    } else {
-        None
+fn host_sig(sig_alg: &[u8], key_alg: &[u8]) -> Option<(crate::crypto::Sig, bool)> {
+    use crate::crypto::Sig;
+    let is = |id: alg_id::AlgorithmIdentifier| id.as_ref() == sig_alg;
+    if key_alg == alg_id::ECDSA_P256.as_ref() || key_alg == alg_id::ECDSA_P384.as_ref() {
+        let kind = if is(alg_id::ECDSA_SHA256) {
+            Sig::EcdsaSha256
+        } else if is(alg_id::ECDSA_SHA384) {
+            Sig::EcdsaSha384
+        } else {
+            return None;
+        };
+        return Some((kind, true));
     }
+    if key_alg == alg_id::RSA_ENCRYPTION.as_ref() {
+        let kind = [
+            (alg_id::RSA_PKCS1_SHA256, Sig::RsaPkcs1Sha256),
+            (alg_id::RSA_PKCS1_SHA384, Sig::RsaPkcs1Sha384),
+            (alg_id::RSA_PKCS1_SHA512, Sig::RsaPkcs1Sha512),
+            (alg_id::RSA_PSS_SHA256, Sig::RsaPssSha256),
+            (alg_id::RSA_PSS_SHA384, Sig::RsaPssSha384),
+            (alg_id::RSA_PSS_SHA512, Sig::RsaPssSha512),
+        ]
+        .into_iter()
+        .find(|(id, _)| is(*id))?
+        .1;
+        return Some((kind, false));
+    }
+    None
 }
 
 /// sha1WithRSAEncryption, which the provider's set has no constant for.
@@ -932,15 +957,21 @@ mod tests {
         install(Some(HostProvider::new(h, Families::FASTER_ON_NODE)));
         assert!(verify_signature(leaf_by_int.0, &leaf_by_int.1).is_ok());
         assert_eq!(h.counts.verify.load(Ordering::SeqCst), 1, "ECDSA by the host");
-        // The intermediate is RSA-signed: ring's, as FASTER_ON_NODE says.
+        // The intermediate is RSA-signed: the host's too.
         assert!(verify_signature(int_by_ca.0, &int_by_ca.1).is_ok());
-        assert_eq!(h.counts.verify.load(Ordering::SeqCst), 1);
+        assert_eq!(h.counts.verify.load(Ordering::SeqCst), 2, "RSA by the host");
 
         // A host that says no is believed (a forged signature it catches stays caught)...
         let no: &'static RingHost = Box::leak(Box::new(RingHost::with_fault(Fault::RejectsSignatures)));
         install(Some(HostProvider::new(no, Families::FASTER_ON_NODE)));
         let (code, _) = verify_signature(leaf_by_int.0, &leaf_by_int.1).unwrap_err();
         assert_eq!(code, VerifyCode::ERR_CERT_SIGNATURE_FAILURE);
+        // ...except for RSA, where its "no" may be ring's 2048-bit floor: ring decides.
+        assert!(verify_signature(int_by_ca.0, &int_by_ca.1).is_ok());
+        let mut forged_int = INT.to_vec();
+        let end = forged_int.len() - 1;
+        forged_int[end] ^= 1;
+        assert!(verify_signature(&forged_int, &int_by_ca.1).is_err());
         // ...and one that cannot run leaves the verdict to ring, which still refuses a bad one.
         let broken: &'static RingHost = Box::leak(Box::new(RingHost::with_fault(Fault::Throws)));
         install(Some(HostProvider::new(broken, Families::FASTER_ON_NODE)));
