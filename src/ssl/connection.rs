@@ -558,23 +558,32 @@ impl Connection {
         self.pump.pending()
     }
 
-    /// Plaintext that needs no I/O and runs no callback, up to `max`: records already queued
-    /// after the handshake, decrypted one at a time, so `pending()` stays within one record.
-    /// A failure is kept for the next read, as when plaintext precedes it in [`Self::read`].
-    pub fn read_ready(&mut self, max: usize) -> Vec<u8> {
-        let mut out = Vec::new();
-        while out.len() < max && self.fatal.is_none() && self.is_handshake_done() {
+    /// Appends to `out` plaintext that needs no I/O and runs no callback, up to `max` bytes:
+    /// records already queued after the handshake, decrypted one at a time, so `pending()`
+    /// stays within one record. A failure is kept for the next read, as when plaintext
+    /// precedes it in [`Self::read`].
+    pub fn read_ready_into(&mut self, out: &mut Vec<u8>, max: usize) {
+        let mut left = max;
+        while left > 0 && self.fatal.is_none() && self.is_handshake_done() {
             if self.pump.pending() == 0 {
                 let _ = self.process();
                 self.flush_tls();
             }
-            let chunk = self.pump.read_plaintext(max - out.len(), false);
-            if chunk.is_empty() {
+            let n = self.pump.take_plaintext_into(out, left);
+            if n == 0 {
                 break;
             }
-            out.extend_from_slice(&chunk);
+            left = left.saturating_sub(n);
         }
-        out
+    }
+
+    /// What a read could still take without I/O, at most: plaintext and ciphertext queued
+    /// here, plus a record's worth rustls may hold in its own buffers.
+    pub fn ready_bound(&self) -> usize {
+        self.pump
+            .pending()
+            .saturating_add(self.pump.incoming_len())
+            .saturating_add(PLAINTEXT_LIMIT)
     }
 
     /// Drops the first `n` bytes of plaintext (at most what is pending): the second half of
@@ -956,8 +965,13 @@ mod tests {
     #[test]
     fn read_ready_takes_queued_records_one_at_a_time_and_keeps_a_failure_for_later() {
         let (mut c, mut s) = (client(0), server_with(CHAIN, KEY));
+        let ready = |s: &mut Connection, max: usize| {
+            let mut out = Vec::new();
+            s.read_ready_into(&mut out, max);
+            out
+        };
         // Before the handshake nothing is ready, and nothing is attempted.
-        assert!(s.read_ready(1000).is_empty());
+        assert!(ready(&mut s, 1000).is_empty());
         handshake(&mut c, &mut s).unwrap();
         for i in 0..4u8 {
             c.write(&[i; MAX_RECORD_PLAINTEXT]).unwrap();
@@ -966,7 +980,7 @@ mod tests {
         let first = s.read(usize::MAX, false).unwrap();
         assert_eq!(first.len(), MAX_RECORD_PLAINTEXT);
         // Up to the limit asked, in order, never holding more than a record back.
-        let more = s.read_ready(MAX_RECORD_PLAINTEXT + 100);
+        let more = ready(&mut s, MAX_RECORD_PLAINTEXT + 100);
         assert_eq!(more.len(), MAX_RECORD_PLAINTEXT + 100);
         assert!(
             more[..MAX_RECORD_PLAINTEXT].iter().all(|&b| b == 1)
@@ -979,10 +993,10 @@ mod tests {
         let last = wire.len() - 1;
         wire[last] ^= 1;
         s.bio_write(&wire);
-        let rest = s.read_ready(usize::MAX);
+        let rest = ready(&mut s, usize::MAX);
         assert_eq!(rest.len(), 2 * MAX_RECORD_PLAINTEXT - 100);
         assert!(rest.iter().skip(MAX_RECORD_PLAINTEXT - 100).all(|&b| b == 3));
-        assert!(s.read_ready(usize::MAX).is_empty());
+        assert!(ready(&mut s, usize::MAX).is_empty());
         assert!(
             s.read(100, false).is_err(),
             "the bad record's error is met by the next read"

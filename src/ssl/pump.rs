@@ -121,6 +121,23 @@ impl Pump {
         out
     }
 
+    /// Moves up to `max` bytes of plaintext onto the end of `out`; how many.
+    pub fn take_plaintext_into(&mut self, out: &mut Vec<u8>, max: usize) -> usize {
+        let (a, b) = self.plaintext.as_slices();
+        let from_a = max.min(a.len());
+        let from_b = max.saturating_sub(from_a).min(b.len());
+        out.extend_from_slice(a.get(..from_a).unwrap_or_default());
+        out.extend_from_slice(b.get(..from_b).unwrap_or_default());
+        let n = from_a.saturating_add(from_b);
+        self.plaintext.drain(..n);
+        n
+    }
+
+    /// Ciphertext received and not yet decrypted.
+    pub fn incoming_len(&self) -> usize {
+        self.incoming.len()
+    }
+
     /// Drops up to `n` bytes from the front of the plaintext.
     pub fn consume_plaintext(&mut self, n: usize) {
         let n = n.min(self.plaintext.len());

@@ -1010,7 +1010,11 @@ async fn read(state: &Rc<State>, abort: Option<&Abort>, max: usize, peek: bool) 
         let more = max.min(READ_GATHER_LIMIT).saturating_sub(data.len());
         if more > 0 {
             if let Ok(mut core) = state.core.try_borrow_mut() {
-                data.extend_from_slice(&core.read_ready(more));
+                // One allocation: plaintext is never more than the ciphertext it came from.
+                let room = more.min(core.ready_bound());
+                if data.try_reserve(room).is_ok() {
+                    core.read_ready_into(&mut data, room);
+                }
             }
         }
     }
