@@ -24,14 +24,15 @@
 // own allocations show up), and N concurrent connections in one process for rustls-ssl.
 // Never part of `npm test` (js-tests/bench-smoke.test.mjs runs --smoke, which times nothing).
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 
-import { LABELS, LIBRARIES, loadLibrary, supports } from './lib/clients.mjs';
-import { PROFILES, PatternCheck, ROWS, median, percentile, rotate } from './lib/common.mjs';
+import { LABELS, LIBRARIES, loadLibrary } from './lib/clients.mjs';
+import { PatternCheck, ROWS, rotate } from './lib/common.mjs';
+import { COMMON_OPTIONS, log, measureRow, message, readSettings, runHeader, startRow, stats, writeResults } from './lib/harness.mjs';
 import { BROWSER_TITLE, markdownTable, svgChart, textTable } from './lib/report.mjs';
 import { nodeWithFds, startServer } from './lib/spawn-server.mjs';
 
@@ -45,23 +46,16 @@ const BROWSER_END = '<!-- bench:browser:end -->';
 
 const { values: opt } = parseArgs({
   options: {
-    quick: { type: 'boolean' },
-    smoke: { type: 'boolean' },
+    ...COMMON_OPTIONS,
     readme: { type: 'boolean' },
     'update-readme': { type: 'boolean' },
     chart: { type: 'boolean' },
-    rounds: { type: 'string' },
-    hs: { type: 'string' },
-    'bulk-mib': { type: 'string' },
     cold: { type: 'string' },
     mem: { type: 'string' },
     scale: { type: 'string' },
     rows: { type: 'string' },
     libs: { type: 'string' },
     'all-rows': { type: 'boolean' },
-    out: { type: 'string' },
-    'no-write': { type: 'boolean' },
-    note: { type: 'string' },
   },
 });
 
@@ -110,17 +104,15 @@ function runLine(r) {
 
 // ---- Settings -----------------------------------------------------------------------------
 
-const smoke = Boolean(opt.smoke);
-const quick = Boolean(opt.quick);
-const num = (v, d) => (v === undefined ? d : Number(v));
-const S = {
-  rounds: num(opt.rounds, smoke ? 1 : quick ? 3 : 6),
-  hs: num(opt.hs, smoke ? 1 : quick ? 15 : 48),
-  bulkBytes: Math.round(num(opt['bulk-mib'], smoke ? 0.25 : quick ? 2 : 8) * 1024 * 1024),
-  cold: num(opt.cold, smoke ? 1 : quick ? 3 : 5),
-  mem: num(opt.mem, smoke ? 3 : quick ? 100 : 300),
-  scale: num(opt.scale, smoke ? 20 : quick ? 1000 : 10000),
-};
+// [smoke, quick, default] of each size.
+const { smoke, quick, S } = readSettings(opt, {
+  rounds: [1, 3, 6],
+  hs: [1, 15, 48],
+  'bulk-mib': [0.25, 2, 8],
+  cold: [1, 3, 5],
+  mem: [3, 100, 300],
+  scale: [20, 1000, 10000],
+});
 const libs = opt.libs ? opt.libs.split(',') : LIBRARIES;
 for (const l of libs) if (!LIBRARIES.includes(l)) throw new Error(`unknown library ${l} (${LIBRARIES.join(', ')})`);
 if (libs[0] !== 'node:tls') throw new Error('node:tls is the baseline: list it first');
@@ -138,9 +130,6 @@ function timed(promise, what, ms = timeoutMs) {
   ]).finally(() => clearTimeout(timer));
 }
 
-const log = (s) => process.stderr.write(s + '\n');
-const stats = (v) => ({ median: median(v), p95: percentile(v, 0.95), n: v.length });
-const message = (e) => String(e?.message ?? e).split('\n')[0].slice(0, 120);
 let failures = 0;
 
 // ---- The run ------------------------------------------------------------------------------
@@ -156,89 +145,41 @@ const rows = [];
 
 for (const def of ROWS) {
   if (rowIds ? !rowIds.includes(def.id) : def.extra && !opt['all-rows']) continue;
-  const profile = PROFILES[def.profile];
   const port = server.ports[def.profile];
-  const row = {
-    id: def.id,
-    label: def.label,
-    kind: def.kind,
-    unit: def.kind === 'bulk' ? 'MiB/s' : 'ms',
-    better: def.kind === 'bulk' ? 'higher' : 'lower',
-    results: {},
-  };
-  rows.push(row);
-  const active = libs.filter((l) => {
-    const why = supports(l, profile);
-    if (why) row.results[l] = { na: why };
-    return !why;
-  });
-  const samples = Object.fromEntries(active.map((l) => [l, []]));
-  const fail = (l, e) => {
-    row.results[l] = { error: message(e) };
-    active.splice(active.indexOf(l), 1);
-    failures++;
-    log(`  ${l}: ${def.id} failed: ${message(e)}`);
-  };
-  log(`${def.label}…`);
-
-  if (def.kind === 'handshake') {
-    const per = Math.max(1, Math.ceil(S.hs / S.rounds));
-    // Round -1 warms each library up (first-use costs belong to the cold-start rows).
-    for (let round = -1; round < S.rounds; round++) {
-      for (const l of rotate(active, Math.max(0, round))) {
-        try {
-          for (let i = 0; i < (round < 0 ? 2 : per); i++) {
-            const t0 = performance.now();
-            const conn = await timed(loaded[l].open(port), `${l} handshake`);
-            const dt = performance.now() - t0;
-            if (smoke) {
-              const check = new PatternCheck();
-              await timed(conn.download(100, check), `${l} download`);
-              if (check.bad >= 0 || check.position !== 100) throw new Error(`bytes differ at ${check.bad}`);
-            }
-            conn.close();
-            if (round >= 0) samples[l].push(dt);
-          }
-        } catch (e) {
-          fail(l, e);
-        }
-      }
-    }
-  } else {
-    const conns = {};
-    for (const l of [...active]) {
-      try {
-        conns[l] = await timed(loaded[l].open(port), `${l} handshake`);
-        // The warm-up transfer, checked byte for byte against the server's pattern.
-        const warm = Math.min(S.bulkBytes, 1024 * 1024);
+  const r = startRow(def, libs, () => failures++);
+  rows.push(r.row);
+  const conns = {};
+  await measureRow(def, r, S, {
+    async handshake(l) {
+      const t0 = performance.now();
+      const conn = await timed(loaded[l].open(port), `${l} handshake`);
+      const dt = performance.now() - t0;
+      if (smoke) {
         const check = new PatternCheck();
-        await timed(conns[l].download(warm, check), `${l} download`);
-        if (check.bad >= 0 || check.position !== warm) throw new Error(`bytes differ at position ${check.bad}`);
-        conns[l].position = warm;
-      } catch (e) {
-        conns[l]?.close();
-        fail(l, e);
+        await timed(conn.download(100, check), `${l} download`);
+        if (check.bad >= 0 || check.position !== 100) throw new Error(`bytes differ at ${check.bad}`);
       }
-    }
-    for (let round = 0; round < S.rounds; round++) {
-      for (const l of rotate(active, round)) {
-        try {
-          const check = smoke ? new PatternCheck(conns[l].position) : null;
-          const t0 = performance.now();
-          await timed(conns[l].download(S.bulkBytes, check), `${l} download`);
-          const dt = performance.now() - t0;
-          conns[l].position += S.bulkBytes;
-          if (check && (check.bad >= 0 || check.position !== conns[l].position)) throw new Error(`bytes differ at ${check.bad}`);
-          samples[l].push(S.bulkBytes / 1048576 / (dt / 1000));
-        } catch (e) {
-          conns[l].close();
-          fail(l, e);
-        }
-      }
-    }
-    for (const l of active) conns[l].close();
-  }
-  for (const l of active) row.results[l] = stats(samples[l]);
+      conn.close();
+      return dt;
+    },
+    async open(l, warm) {
+      conns[l] = await timed(loaded[l].open(port), `${l} handshake`);
+      const check = new PatternCheck();
+      await timed(conns[l].download(warm, check), `${l} download`);
+      if (check.bad >= 0 || check.position !== warm) throw new Error(`bytes differ at position ${check.bad}`);
+      conns[l].position = warm;
+    },
+    async download(l, n) {
+      const check = smoke ? new PatternCheck(conns[l].position) : null;
+      const t0 = performance.now();
+      await timed(conns[l].download(n, check), `${l} download`);
+      const dt = performance.now() - t0;
+      conns[l].position += n;
+      if (check && (check.bad >= 0 || check.position !== conns[l].position)) throw new Error(`bytes differ at ${check.bad}`);
+      return dt;
+    },
+    close: (l) => conns[l]?.close(),
+  });
 }
 
 /** Runs child.mjs and parses its one line of JSON. */
@@ -344,22 +285,15 @@ const wasmFile = new URL('pkg/web/rustls_ssl_bg.wasm', ROOT);
 const wasm = await readFile(wasmFile).catch(() => null);
 const pkgJson = JSON.parse(await readFile(new URL('package.json', ROOT), 'utf8'));
 const results = {
-  schema: 1,
-  date: new Date(startedAt).toISOString().slice(0, 10),
-  startedAt: new Date(startedAt).toISOString(),
-  seconds: Math.round((Date.now() - startedAt) / 1000),
-  mode: smoke ? 'smoke' : quick ? 'quick' : 'default',
-  note: opt.note ?? '',
-  settings: S,
-  machine: {
-    cpus: os.cpus().length,
-    cpuModel: os.cpus()[0]?.model?.trim() ?? '?',
-    node: process.versions.node,
-    openssl: process.versions.openssl,
-    platform: `${os.platform()} ${os.release()}`,
+  ...runHeader({
+    startedAt,
+    smoke,
+    quick,
+    opt,
+    settings: S,
     loadBefore,
-    loadAfter: os.loadavg()[0].toFixed(2),
-  },
+    extra: { openssl: process.versions.openssl, platform: `${os.platform()} ${os.release()}` },
+  }),
   package: {
     version: pkgJson.version,
     provider: loaded['rustls-ssl']?.provider ?? null,
@@ -390,15 +324,7 @@ if (results.package.provider) console.log(`rustls-ssl crypto provider: ${results
 if (wasm) console.log(`wasm: ${wasm.length} bytes, ${results.package.wasmGzipBytes} gzip`);
 console.log(`(${results.seconds} s; load average ${loadBefore} before, ${results.machine.loadAfter} after)`);
 
-const outDir = opt.out ? new URL(`file://${await import('node:path').then((p) => p.resolve(opt.out))}/`) : RESULTS;
-if (!opt['no-write'] && (!smoke || opt.out)) {
-  await mkdir(outDir, { recursive: true });
-  const json = JSON.stringify(results, null, 2) + '\n';
-  await writeFile(new URL(`node-${results.date}.json`, outDir), json);
-  await writeFile(new URL('latest.json', outDir), json);
-  await writeFile(new URL('chart.svg', outDir), svgChart(results));
-  log(`wrote ${fileURLToPath(new URL(`node-${results.date}.json`, outDir))}, latest.json and chart.svg`);
-}
+await writeResults(results, { opt, smoke, dir: fileURLToPath(RESULTS), prefix: 'node', latest: 'latest.json', chart: 'chart.svg', svg: svgChart(results) });
 if (smoke) {
   // Every library that can talk to a row's server did, and every byte was right.
   for (const row of rows) {

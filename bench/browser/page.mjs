@@ -5,9 +5,8 @@
 import * as ssl from '/js/web.mjs';
 import { startTls, TrustedCert, WebSocketReadQueue } from '/node_modules/subtls/index.js';
 import { PatternCheck } from '/bench/lib/common.mjs';
+import { rustlsDownload, subtlsDownload } from '/bench/lib/download.mjs';
 
-const encoder = new TextEncoder();
-const request = (n) => encoder.encode(`${n}\n`);
 let tunnel = '';
 let ctx = null;
 let roots = null;
@@ -31,16 +30,7 @@ const libs = {
     conn.setTlsextHostName('localhost');
     await conn.doHandshake();
     return {
-      async download(n, check) {
-        await conn.sendall(request(n));
-        let left = n;
-        while (left > 0) {
-          const d = await conn.recv(65536);
-          if (!d.length) throw new Error('connection ended');
-          check?.update(d);
-          left -= d.length;
-        }
-      },
+      download: rustlsDownload(conn),
       close() {
         ws.close();
         conn.free?.();
@@ -52,16 +42,7 @@ const libs = {
     const queue = new WebSocketReadQueue(ws);
     const tls = await startTls('localhost', roots, queue.read.bind(queue), (d) => ws.send(d));
     return {
-      async download(n, check) {
-        await tls.write(request(n));
-        let left = n;
-        while (left > 0) {
-          const d = await tls.read();
-          if (!d) throw new Error('connection ended');
-          check?.update(d);
-          left -= d.length;
-        }
-      },
+      download: subtlsDownload(tls),
       close: () => ws.close(),
     };
   },

@@ -14,6 +14,8 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 
+import { request, rustlsDownload, subtlsDownload } from './download.mjs';
+
 export const LIBRARIES = ['node:tls', 'rustls-ssl', 'subtls', 'reclaim'];
 export const LABELS = {
   'node:tls': "Node's tls",
@@ -25,7 +27,6 @@ export const LABELS = {
 const CA = readFileSync(new URL('../../js-tests/fixtures/ca.pem', import.meta.url), 'latin1');
 const HOST = '127.0.0.1';
 const NAME = 'localhost';
-const encoder = new TextEncoder();
 
 /** @returns {string | null} why `name` cannot talk to a server with `profile`, or null */
 export function supports(name, profile) {
@@ -64,8 +65,6 @@ class Sink {
     });
   }
 }
-
-const request = (n) => encoder.encode(`${n}\n`);
 
 function socket(port) {
   const sock = net.connect({ port, host: HOST });
@@ -120,16 +119,7 @@ const loaders = {
           throw e;
         }
         return {
-          async download(n, check) {
-            await conn.sendall(request(n));
-            let left = n;
-            while (left > 0) {
-              const d = await conn.recv(65536);
-              if (!d.length) throw new Error('connection ended');
-              check?.update(d);
-              left -= d.length;
-            }
-          },
+          download: rustlsDownload(conn),
           close() {
             sock.destroy();
             conn.free?.();
@@ -156,16 +146,7 @@ const loaders = {
           throw e;
         }
         return {
-          async download(n, check) {
-            await tls.write(request(n));
-            let left = n;
-            while (left > 0) {
-              const d = await tls.read();
-              if (!d) throw new Error('connection ended');
-              check?.update(d);
-              left -= d.length;
-            }
-          },
+          download: subtlsDownload(tls),
           close: () => sock.destroy(),
         };
       },
