@@ -7,20 +7,17 @@
 // line each way, and a second connection with the wrong host name must fail verification.
 
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 
 import { launchChromium } from './helpers/chromium.mjs';
 import { packedApp } from './helpers/packed.mjs';
 import { resolveExport } from './helpers/runtimes/resolve.mjs';
+import { startPageServer, startPongServer } from './helpers/runtimes/servers.mjs';
 
 import { createStaticHandler } from '../www/static.mjs';
-import { createTunnel } from '../www/tunnel.mjs';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const CA_PEM = readFileSync(path.join(FIXTURES, 'ca.pem'), 'utf8');
@@ -112,48 +109,21 @@ function page(config) {
 
 describe('a plain module page with an import map, from the packed tarball', () => {
   /** @type {{ app: string, pkg: string }} */ let packed;
-  /** @type {tls.Server} */ let server;
-  /** @type {Array<{ servername: string | false, alpn: string | false, protocol: string | null }>} */
-  const seen = [];
+  /** @type {Awaited<ReturnType<typeof startPongServer>>} */ let server;
 
   before(async () => {
     packed = await packedApp();
-    server = tls.createServer(
-      {
-        key: readFileSync(path.join(FIXTURES, 'server-rsa.key')),
-        cert: readFileSync(path.join(FIXTURES, 'server-rsa-chain.pem')),
-        ALPNProtocols: ['im-test'],
-      },
-      (sock) => {
-        sock.on('error', () => {});
-        seen.push({ servername: sock.servername, alpn: sock.alpnProtocol, protocol: sock.getProtocol() });
-        let line = '';
-        sock.setEncoding('utf8');
-        sock.on('data', (d) => {
-          line += d;
-          const nl = line.indexOf('\n');
-          if (nl !== -1) sock.end(`pong ${line.slice(0, nl)} ${sock.getProtocol()} ${sock.getCipher().standardName}\n`);
-        });
-      },
-    );
-    // The wrong-host client aborts its handshake with an alert: expected.
-    server.on('tlsClientError', () => {});
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
+    server = await startPongServer('im-test');
   });
 
-  after(() => new Promise((resolve) => (server ? server.close(() => resolve(undefined)) : resolve(undefined))));
+  after(() => server?.close());
 
   test('the import map resolves `rustls-ssl`; a verified handshake, and a wrong host name refused', { timeout: 60_000 }, async (t) => {
     // The file the import map names is the one the `browser` condition resolves to.
     assert.equal(resolveExport(packed.pkg, ['browser', 'import']), path.join(packed.app, ...ENTRY.split('/')));
 
-    const port = /** @type {import('node:net').AddressInfo} */ (server.address()).port;
-    const target = `127.0.0.1:${port}`;
-    const tunnel = createTunnel({ allowed: [target] });
     const message = 'hello from an import map';
-    /** @type {string[]} */
-    const served = [];
+    // The page is made when it is asked for, by then with the tunnel's address in it.
     let tunnelUrl = '';
     const serve = createStaticHandler({
       root: packed.app,
@@ -164,20 +134,9 @@ describe('a plain module page with an import map, from the packed tarball', () =
         '/favicon.ico': () => ({ type: 'image/x-icon', body: '' }),
       },
     });
-    const web = http.createServer((req, res) => {
-      res.on('finish', () => served.push(`${res.statusCode} ${req.url}`));
-      void serve(req, res);
-    });
-    web.on('upgrade', (req, socket, head) => tunnel.handleUpgrade(req, socket, head));
-    web.listen(0, '127.0.0.1');
-    await once(web, 'listening');
-    const origin = `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (web.address()).port}`;
-    tunnelUrl = `${origin.replace('http:', 'ws:')}/tunnel?target=${target}`;
-    t.after(() => {
-      tunnel.close();
-      web.closeAllConnections();
-      return new Promise((resolve) => web.close(() => resolve(undefined)));
-    });
+    const pages = await startPageServer(t, serve, `127.0.0.1:${server.port}`);
+    const { origin, served } = pages;
+    tunnelUrl = pages.tunnelUrl;
 
     const browser = await launchChromium();
     t.after(() => browser.close());
@@ -205,7 +164,7 @@ describe('a plain module page with an import map, from the packed tarball', () =
     // node:tls's view of the same connection: the protocol and cipher both sides report.
     assert.equal(g.reply, `pong ${message} ${g.protocol} ${g.cipher}\n`, info);
     // The server completed the good handshake only (the refused client sent no Finished).
-    assert.deepEqual(seen, [{ servername: 'localhost', alpn: 'im-test', protocol: 'TLSv1.3' }]);
+    assert.deepEqual(server.seen, [{ servername: 'localhost', alpn: 'im-test', protocol: 'TLSv1.3' }]);
 
     assert.deepEqual(
       { failed: out.wrongHost.failed, sslError: out.wrongHost.sslError, code: out.wrongHost.code, verifyResult: out.wrongHost.verifyResult },

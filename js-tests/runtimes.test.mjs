@@ -15,23 +15,20 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import http from 'node:http';
-import { once } from 'node:events';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 import { launchChromium } from './helpers/chromium.mjs';
 import { packedApp } from './helpers/packed.mjs';
 import { resolveExport } from './helpers/runtimes/resolve.mjs';
+import { startPageServer, startPongServer } from './helpers/runtimes/servers.mjs';
 import { startWorkerd, writeWorkerdConfig } from './helpers/runtimes/workerd.mjs';
 
 import { createStaticHandler } from '../www/static.mjs';
-import { createTunnel } from '../www/tunnel.mjs';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -40,51 +37,6 @@ const HELPERS = path.join(ROOT, 'js-tests', 'helpers', 'runtimes');
 const BIN = path.join(ROOT, 'node_modules', '.bin');
 const CA_PEM = readFileSync(path.join(FIXTURES, 'ca.pem'), 'utf8');
 const TLS13_SUITE = /^(TLS_AES_128_GCM_SHA256|TLS_AES_256_GCM_SHA384|TLS_CHACHA20_POLY1305_SHA256)$/;
-
-/**
- * The peer: node:tls with the RSA leaf and its intermediate (the CA is the test root). For
- * each connection it reads one line and answers with what it negotiated, then ends with
- * close_notify. `seen` lists what the server saw of each completed handshake.
- */
-async function startTlsServer() {
-  const seen = [];
-  const server = tls.createServer(
-    {
-      key: readFileSync(path.join(FIXTURES, 'server-rsa.key')),
-      cert: readFileSync(path.join(FIXTURES, 'server-rsa-chain.pem')),
-      ALPNProtocols: ['rt-test'],
-    },
-    (sock) => {
-      sock.on('error', () => {});
-      seen.push({ servername: sock.servername, alpn: sock.alpnProtocol, protocol: sock.getProtocol() });
-      let line = '';
-      sock.setEncoding('utf8');
-      sock.on('data', (d) => {
-        line += d;
-        const nl = line.indexOf('\n');
-        if (nl === -1) return;
-        sock.end(`pong ${line.slice(0, nl)} ${sock.getProtocol()} ${sock.getCipher().standardName}\n`);
-      });
-    },
-  );
-  // The wrong-host client aborts its handshake with an alert: expected, not a failure.
-  server.on('tlsClientError', () => {});
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const sockets = new Set();
-  server.on('secureConnection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  return {
-    port: /** @type {import('node:net').AddressInfo} */ (server.address()).port,
-    seen,
-    close: () => {
-      for (const s of sockets) s.destroy();
-      return new Promise((resolve) => server.close(() => resolve(undefined)));
-    },
-  };
-}
 
 /**
  * What every runtime's scenario result must say.
@@ -117,13 +69,13 @@ function assertScenario(r, message, seen, handshakes) {
 
 describe('rustls-ssl in other runtimes, installed from the packed tarball', () => {
   /** @type {{ app: string, pkg: string }} */ let packed;
-  /** @type {Awaited<ReturnType<typeof startTlsServer>>} */ let server;
+  /** @type {Awaited<ReturnType<typeof startPongServer>>} */ let server;
   /** @type {string} */ let tmp;
   /** @type {Record<string, string>} */ let env;
 
   before(async () => {
     packed = await packedApp();
-    server = await startTlsServer();
+    server = await startPongServer('rt-test');
     tmp = mkdtempSync(path.join(os.tmpdir(), 'rustls-ssl-runtimes-'));
     // The scripts sit in the consumer's folder, so `rustls-ssl` resolves from its node_modules.
     for (const f of ['scenario.mjs', 'node-api-client.mjs', 'web-worker.mjs', 'workerd-worker.mjs']) copyFileSync(path.join(HELPERS, f), path.join(packed.app, f));
@@ -199,22 +151,7 @@ describe('rustls-ssl in other runtimes, installed from the packed tarball', () =
         '/scenario.mjs': () => ({ type: js, body: readFileSync(path.join(packed.app, 'scenario.mjs')) }),
       },
     });
-    const target = `127.0.0.1:${server.port}`;
-    const tunnel = createTunnel({ allowed: [target] });
-    const served = [];
-    const web = http.createServer((req, res) => {
-      res.on('finish', () => served.push(`${res.statusCode} ${req.url}`));
-      void serve(req, res);
-    });
-    web.on('upgrade', (req, socket, head) => tunnel.handleUpgrade(req, socket, head));
-    web.listen(0, '127.0.0.1');
-    await once(web, 'listening');
-    const origin = `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (web.address()).port}`;
-    t.after(() => {
-      tunnel.close();
-      web.closeAllConnections();
-      return new Promise((resolve) => web.close(() => resolve(undefined)));
-    });
+    const { origin, tunnelUrl, served } = await startPageServer(t, serve, `127.0.0.1:${server.port}`);
 
     const browser = await launchChromium();
     t.after(() => browser.close());
@@ -222,7 +159,7 @@ describe('rustls-ssl in other runtimes, installed from the packed tarball', () =
     const pageErrors = [];
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     await page.goto(`${origin}/index.html`);
-    const data = { tunnelUrl: `${origin.replace('http:', 'ws:')}/tunnel?target=${target}`, caPem: CA_PEM, message };
+    const data = { tunnelUrl, caPem: CA_PEM, message };
     const out = await page.evaluate(
       (data) =>
         new Promise((resolve) => {
