@@ -15,9 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { launchChromium } from './helpers/chromium.mjs';
 import { packedApp } from './helpers/packed.mjs';
 import { resolveExport } from './helpers/runtimes/resolve.mjs';
-import { startPageServer, startPongServer } from './helpers/runtimes/servers.mjs';
-
-import { createStaticHandler } from '../www/static.mjs';
+import { servePackedApp, startPongServer } from './helpers/runtimes/servers.mjs';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const CA_PEM = readFileSync(path.join(FIXTURES, 'ca.pem'), 'utf8');
@@ -123,20 +121,11 @@ describe('a plain module page with an import map, from the packed tarball', () =
     assert.equal(resolveExport(packed.pkg, ['browser', 'import']), path.join(packed.app, ...ENTRY.split('/')));
 
     const message = 'hello from an import map';
-    // The page is made when it is asked for, by then with the tunnel's address in it.
-    let tunnelUrl = '';
-    const serve = createStaticHandler({
-      root: packed.app,
-      folders: ['node_modules/rustls-ssl'],
-      index: '/index.html',
-      routes: {
-        '/index.html': () => ({ type: 'text/html; charset=utf-8', body: page({ tunnelUrl, caPem: CA_PEM, message }) }),
-        '/favicon.ico': () => ({ type: 'image/x-icon', body: '' }),
-      },
+    const { origin, served } = await servePackedApp(t, {
+      app: packed.app,
+      index: (tunnelUrl) => page({ tunnelUrl, caPem: CA_PEM, message }),
+      target: `127.0.0.1:${server.port}`,
     });
-    const pages = await startPageServer(t, serve, `127.0.0.1:${server.port}`);
-    const { origin, served } = pages;
-    tunnelUrl = pages.tunnelUrl;
 
     const browser = await launchChromium();
     t.after(() => browser.close());

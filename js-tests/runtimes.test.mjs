@@ -25,10 +25,8 @@ import { promisify } from 'node:util';
 import { launchChromium } from './helpers/chromium.mjs';
 import { packedApp } from './helpers/packed.mjs';
 import { resolveExport } from './helpers/runtimes/resolve.mjs';
-import { startPageServer, startPongServer } from './helpers/runtimes/servers.mjs';
+import { servePackedApp, startPongServer } from './helpers/runtimes/servers.mjs';
 import { startWorkerd, writeWorkerdConfig } from './helpers/runtimes/workerd.mjs';
-
-import { createStaticHandler } from '../www/static.mjs';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -140,18 +138,15 @@ describe('rustls-ssl in other runtimes, installed from the packed tarball', () =
     const rewritten = workerSource.replace(/from 'rustls-ssl';/, `from '${entryUrl}';`);
     assert.notEqual(rewritten, workerSource, 'the worker imports rustls-ssl by name');
     const js = 'text/javascript; charset=utf-8';
-    const serve = createStaticHandler({
-      root: packed.app,
-      folders: ['node_modules/rustls-ssl'],
-      index: '/index.html',
+    const { origin, tunnelUrl, served } = await servePackedApp(t, {
+      app: packed.app,
+      index: () => '<!doctype html><meta charset="utf-8"><title>worker</title>',
       routes: {
-        '/index.html': () => ({ type: 'text/html; charset=utf-8', body: '<!doctype html><meta charset="utf-8"><title>worker</title>' }),
-        '/favicon.ico': () => ({ type: 'image/x-icon', body: '' }),
         '/web-worker.mjs': () => ({ type: js, body: rewritten }),
         '/scenario.mjs': () => ({ type: js, body: readFileSync(path.join(packed.app, 'scenario.mjs')) }),
       },
+      target: `127.0.0.1:${server.port}`,
     });
-    const { origin, tunnelUrl, served } = await startPageServer(t, serve, `127.0.0.1:${server.port}`);
 
     const browser = await launchChromium();
     t.after(() => browser.close());

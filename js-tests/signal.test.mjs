@@ -126,6 +126,24 @@ async function instrumentedPair({ handshake = true } = {}) {
   return { c, s, t };
 }
 
+/**
+ * A handshaken pair whose client has `recv(100, { signal })` under way with its transport
+ * receive held, and the server's `message` in that receive: the test says when the abort
+ * comes and when the ciphertext is handed over (`release`). `transportRecvs()` counts the
+ * transport receives since the call.
+ */
+async function recvWithHeldData(message) {
+  const { c, s, t } = await instrumentedPair();
+  const before = t.recvCalls;
+  t.holdRecv = true;
+  const ac = new AbortController();
+  const p = c.recv(100, { signal: ac.signal });
+  const held = await t.until('heldRecvs');
+  await s.sendall(bytes(message));
+  const ciphertext = await held.inner;
+  return { c, t, ac, p, release: () => held.release(ciphertext), transportRecvs: () => t.recvCalls - before };
+}
+
 /** Asserts that `p` rejects with exactly `reason` (the very object). */
 async function rejectsWith(p, reason) {
   await assert.rejects(p, (e) => {
@@ -151,41 +169,27 @@ describe('recv', () => {
   });
 
   test('data arriving just after the abort is kept for the next recv', T, async () => {
-    const { c, s, t } = await instrumentedPair();
-    const before = t.recvCalls;
-    t.holdRecv = true;
-    const ac = new AbortController();
-    const p = c.recv(100, { signal: ac.signal });
-    const held = await t.until('heldRecvs');
-    await s.sendall(bytes('arrives late'));
-    const ciphertext = await held.inner;
+    const { c, t, ac, p, release, transportRecvs } = await recvWithHeldData('arrives late');
     ac.abort();
-    held.release(ciphertext);
+    release();
     await assert.rejects(p, { name: 'AbortError' });
     t.holdRecv = false;
     assert.equal(text(await c.recv(100)), 'arrives late');
-    assert.equal(t.recvCalls - before, 1, 'the bytes came in the receive the aborted call started');
+    assert.equal(transportRecvs(), 1, 'the bytes came in the receive the aborted call started');
   });
 
   test('data arriving in the same tick as the abort: no byte lost', T, async () => {
     for (const abortFirst of [true, false]) {
-      const { c, s, t } = await instrumentedPair();
-      const before = t.recvCalls;
-      t.holdRecv = true;
-      const ac = new AbortController();
-      const p = c.recv(100, { signal: ac.signal });
-      const held = await t.until('heldRecvs');
-      await s.sendall(bytes('0123456789'));
-      const ciphertext = await held.inner;
+      const { c, t, ac, p, release, transportRecvs } = await recvWithHeldData('0123456789');
       if (abortFirst) ac.abort();
-      held.release(ciphertext);
+      release();
       if (!abortFirst) ac.abort();
       t.holdRecv = false;
       // The abort came before the bytes were decrypted either way (the transport's answer
       // is only seen a microtask later), so the call rejects and the next recv has them.
       await assert.rejects(p, { name: 'AbortError' });
       assert.equal(text(await c.recv(100)), '0123456789');
-      assert.equal(t.recvCalls - before, 1);
+      assert.equal(transportRecvs(), 1);
     }
   });
 

@@ -1,6 +1,7 @@
 // The servers of the tests that run the packed package somewhere else (importmap.test.mjs,
 // runtimes.test.mjs): the node:tls peer the package connects to, and the web server that hands
-// a browser its page and the WebSocket tunnel (www/tunnel.mjs) to that peer. All on 127.0.0.1.
+// a browser a page, the installed package's files and the WebSocket tunnel (www/tunnel.mjs) to
+// that peer. All on 127.0.0.1.
 
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
@@ -8,6 +9,7 @@ import http from 'node:http';
 import tls from 'node:tls';
 
 import { fixture } from '../openssl.mjs';
+import { createStaticHandler } from '../../../www/static.mjs';
 import { createTunnel } from '../../../www/tunnel.mjs';
 
 /**
@@ -59,14 +61,25 @@ export async function startPongServer(alpn) {
 }
 
 /**
- * An HTTP server for `serve` (a www/static.mjs handler) whose WebSocket upgrades go through
- * the tunnel, which may reach `target` ("host:port") only; closed in `t.after`. `served`
- * lists "<status> <url>" of every answered request; `tunnelUrl` is the tunnel to `target`.
+ * An HTTP server for the packed app's folder `app`: `/index.html` is what `index(tunnelUrl)`
+ * returns when it is asked for, `routes` adds to it (www/static.mjs routes), and of the files
+ * only node_modules/rustls-ssl/ is served. Its WebSocket upgrades go through the tunnel, which
+ * may reach `target` ("host:port") only; `tunnelUrl` is the tunnel to it. Closed in `t.after`.
+ * `served` lists "<status> <url>" of every answered request.
  * @param {{ after: (fn: () => any) => void }} t
- * @param {(req: http.IncomingMessage, res: http.ServerResponse) => unknown} serve
- * @param {string} target
+ * @param {{ app: string, index: (tunnelUrl: string) => string, routes?: Record<string, () => { type: string, body: string | Uint8Array }>, target: string }} o
  */
-export async function startPageServer(t, serve, target) {
+export async function servePackedApp(t, { app, index, routes = {}, target }) {
+  const serve = createStaticHandler({
+    root: app,
+    folders: ['node_modules/rustls-ssl'],
+    index: '/index.html',
+    routes: {
+      '/index.html': () => ({ type: 'text/html; charset=utf-8', body: index(tunnelUrl) }),
+      '/favicon.ico': () => ({ type: 'image/x-icon', body: '' }),
+      ...routes,
+    },
+  });
   const tunnel = createTunnel({ allowed: [target] });
   /** @type {string[]} */
   const served = [];
@@ -83,5 +96,6 @@ export async function startPageServer(t, serve, target) {
     return new Promise((resolve) => web.close(() => resolve(undefined)));
   });
   const origin = `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (web.address()).port}`;
-  return { origin, tunnelUrl: `${origin.replace('http:', 'ws:')}/tunnel?target=${target}`, served };
+  const tunnelUrl = `${origin.replace('http:', 'ws:')}/tunnel?target=${target}`;
+  return { origin, tunnelUrl, served };
 }
