@@ -8,7 +8,6 @@
 // Everything listens on 127.0.0.1.
 
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
@@ -23,6 +22,7 @@ import * as ssl from 'rustls-ssl';
 
 import { launchChromium } from './helpers/chromium.mjs';
 import { freePort, readFixture, recvUntilClosed, startSServer, text, withTimeout } from './helpers/peers.mjs';
+import { pattern, recvExactly, sha256 } from './unit-helpers.mjs';
 import { createStaticHandler } from '../www/static.mjs';
 import { startStack } from '../www/stack.mjs';
 
@@ -52,25 +52,6 @@ const u32 = (n) => {
   b.writeUInt32LE(n);
   return [...b];
 };
-
-function sha256(bytes) {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
-/** Deterministic bytes, so a corrupted transfer is reproducible. */
-function pattern(n, seed) {
-  const out = Buffer.alloc(n);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 function listen(server) {
   return new Promise((resolve, reject) => {
@@ -131,19 +112,6 @@ function tlsOver(transport) {
   conn.setConnectState();
   conn.setTlsextHostName('localhost');
   return conn;
-}
-
-/** Reads exactly `n` bytes of plaintext. */
-async function recvExactly(conn, n) {
-  const parts = [];
-  let got = 0;
-  while (got < n) {
-    const b = await conn.recv(Math.min(65536, n - got));
-    if (b.length === 0) throw new Error(`end of stream after ${got} of ${n} bytes`);
-    parts.push(b);
-    got += b.length;
-  }
-  return Buffer.concat(parts);
 }
 
 /**
