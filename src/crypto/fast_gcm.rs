@@ -10,29 +10,26 @@
 //! AES-NI / PCLMULQDQ (or the ARMv8 instructions), so the suites are used on every target.
 //!
 //! Only the AEAD differs from *ring*'s suites: hashing, HKDF and the TLS 1.2 PRF are taken from
-//! them, so a suite here negotiates, resumes and exports keys exactly as *ring*'s does.
+//! them, so a suite here negotiates, resumes and exports keys exactly as *ring*'s does; the
+//! record framing around the AEAD is record.rs's, shared with the host provider.
 
 use std::sync::LazyLock;
 
 use aes_gcm::aead::AeadInOut;
 use aes_gcm::{Aes128Gcm, Aes256Gcm, KeyInit};
 use rustls::crypto::cipher::{
-    make_tls12_aad, make_tls13_aad, AeadKey, InboundOpaqueMessage, InboundPlainMessage, Iv, KeyBlockShape,
-    MessageDecrypter, MessageEncrypter, Nonce, OutboundOpaqueMessage, OutboundPlainMessage, PrefixedPayload,
-    Tls12AeadAlgorithm, Tls13AeadAlgorithm, UnsupportedOperationError, NONCE_LEN,
+    AeadKey, Iv, KeyBlockShape, MessageDecrypter, MessageEncrypter, Tls12AeadAlgorithm, Tls13AeadAlgorithm,
+    UnsupportedOperationError, NONCE_LEN,
 };
 use rustls::crypto::ring::cipher_suite as ring_suites;
 use rustls::{
-    CipherSuite, ConnectionTrafficSecrets, ContentType, Error, ProtocolVersion, SupportedCipherSuite,
-    Tls12CipherSuite, Tls13CipherSuite,
+    CipherSuite, ConnectionTrafficSecrets, SupportedCipherSuite, Tls12CipherSuite, Tls13CipherSuite,
 };
 
-const TAG_LEN: usize = 16;
-/// TLS 1.2 GCM sends the last 8 nonce bytes in front of each record (RFC 5288 §3).
-const EXPLICIT_NONCE_LEN: usize = 8;
-const FIXED_IV_LEN: usize = NONCE_LEN - EXPLICIT_NONCE_LEN;
-/// The largest plaintext a TLS record may carry (RFC 8446 §5.1, RFC 5246 §6.2.1).
-const MAX_FRAGMENT_LEN: usize = 16384;
+use super::record::{
+    RecordAead, Tls12Nonce, Tls12Opener, Tls12Sealer, Tls13Opener, Tls13Sealer, GCM_EXPLICIT_LEN,
+    GCM_SALT_LEN, TAG_LEN,
+};
 
 /// An expanded AES-GCM key. Boxed: the fixsliced round keys are large, the enum is moved.
 enum Key {
@@ -87,6 +84,18 @@ impl Key {
     }
 }
 
+/// A key that [`Key::new`] refused is kept as `None` rather than handed to *ring*: every
+/// record under it fails, so an AES-128 suite can never quietly run some other cipher.
+impl RecordAead for Option<Key> {
+    fn seal(&self, nonce: &[u8; NONCE_LEN], aad: &[u8], in_out: &mut [u8]) -> Option<[u8; TAG_LEN]> {
+        self.as_ref()?.seal(nonce, aad, in_out)
+    }
+
+    fn open(&self, nonce: &[u8; NONCE_LEN], aad: &[u8], in_out: &mut [u8], tag: &[u8; TAG_LEN]) -> bool {
+        self.as_ref().is_some_and(|k| k.open(nonce, aad, in_out, tag))
+    }
+}
+
 /// The AEAD of one TLS 1.3 suite; `key_len` is 16 or 32.
 struct Tls13Gcm {
     key_len: usize,
@@ -94,17 +103,11 @@ struct Tls13Gcm {
 
 impl Tls13AeadAlgorithm for Tls13Gcm {
     fn encrypter(&self, key: AeadKey, iv: Iv) -> Box<dyn MessageEncrypter> {
-        Box::new(Tls13Encrypter {
-            key: Key::new(key.as_ref(), self.key_len),
-            iv,
-        })
+        Box::new(Tls13Sealer::new(Key::new(key.as_ref(), self.key_len), iv))
     }
 
     fn decrypter(&self, key: AeadKey, iv: Iv) -> Box<dyn MessageDecrypter> {
-        Box::new(Tls13Decrypter {
-            key: Key::new(key.as_ref(), self.key_len),
-            iv,
-        })
+        Box::new(Tls13Opener::new(Key::new(key.as_ref(), self.key_len), iv))
     }
 
     fn key_len(&self) -> usize {
@@ -121,98 +124,39 @@ impl Tls13AeadAlgorithm for Tls13Gcm {
     }
 }
 
-struct Tls13Encrypter {
-    key: Option<Key>,
-    iv: Iv,
-}
-
-impl MessageEncrypter for Tls13Encrypter {
-    fn encrypt(&mut self, msg: OutboundPlainMessage<'_>, seq: u64) -> Result<OutboundOpaqueMessage, Error> {
-        let key = self.key.as_ref().ok_or(Error::EncryptError)?;
-        // TLSInnerPlaintext: content, then the real content type (RFC 8446 §5.2); no padding.
-        let inner_len = msg.payload.len().checked_add(1).ok_or(Error::EncryptError)?;
-        let total_len = inner_len.checked_add(TAG_LEN).ok_or(Error::EncryptError)?;
-        let mut payload = PrefixedPayload::with_capacity(total_len);
-        payload.extend_from_chunks(&msg.payload);
-        payload.extend_from_slice(&[u8::from(msg.typ)]);
-        let nonce = Nonce::new(&self.iv, seq).0;
-        let tag = key
-            .seal(&nonce, &make_tls13_aad(total_len), payload.as_mut())
-            .ok_or(Error::EncryptError)?;
-        payload.extend_from_slice(&tag);
-        Ok(OutboundOpaqueMessage::new(
-            ContentType::ApplicationData,
-            ProtocolVersion::TLSv1_2,
-            payload,
-        ))
-    }
-
-    fn encrypted_payload_len(&self, payload_len: usize) -> usize {
-        payload_len.saturating_add(1 + TAG_LEN)
-    }
-}
-
-struct Tls13Decrypter {
-    key: Option<Key>,
-    iv: Iv,
-}
-
-impl MessageDecrypter for Tls13Decrypter {
-    fn decrypt<'a>(
-        &mut self,
-        mut msg: InboundOpaqueMessage<'a>,
-        seq: u64,
-    ) -> Result<InboundPlainMessage<'a>, Error> {
-        let key = self.key.as_ref().ok_or(Error::DecryptError)?;
-        let record_len = msg.payload.len();
-        let ct_len = record_len.checked_sub(TAG_LEN).ok_or(Error::DecryptError)?;
-        let nonce = Nonce::new(&self.iv, seq).0;
-        let (ct, tag) = msg.payload.split_at_mut(ct_len);
-        if !key.open(&nonce, &make_tls13_aad(record_len), ct, tag) {
-            return Err(Error::DecryptError);
-        }
-        msg.payload.truncate(ct_len);
-        // Strips the padding and the inner content type, and rejects an oversized plaintext.
-        msg.into_tls13_unpadded_message()
-    }
-}
-
 /// The AEAD of one TLS 1.2 suite; `key_len` is 16 or 32.
 struct Tls12Gcm {
     key_len: usize,
 }
 
-/// The 12-byte nonce base: the 4-byte salt from the key block, then the 8 bytes whose XOR with
-/// the sequence number is each record's explicit nonce (rustls's own choice for its suites).
-fn tls12_iv(salt: &[u8], explicit: &[u8]) -> Option<Iv> {
-    let mut iv = [0u8; NONCE_LEN];
-    let (head, tail) = iv.split_at_mut(FIXED_IV_LEN);
-    head.copy_from_slice(salt.get(..FIXED_IV_LEN)?);
-    tail.copy_from_slice(explicit.get(..EXPLICIT_NONCE_LEN)?);
-    Some(Iv::new(iv))
-}
+/// A placeholder nonce base for a key that fails every record anyway (see
+/// `RecordAead for Option<Key>`): an IV of the wrong shape fails them the same way.
+const NO_IV: [u8; NONCE_LEN] = [0; NONCE_LEN];
 
 impl Tls12AeadAlgorithm for Tls12Gcm {
     fn encrypter(&self, key: AeadKey, iv: &[u8], extra: &[u8]) -> Box<dyn MessageEncrypter> {
         let key = Key::new(key.as_ref(), self.key_len);
-        Box::new(Tls12Encrypter {
-            key: key.zip(tls12_iv(iv, extra)),
-        })
+        let (key, iv) = match key.zip(Tls12Nonce::Gcm.sealing_iv(iv, extra)) {
+            Some((key, iv)) => (Some(key), iv),
+            None => (None, Iv::new(NO_IV)),
+        };
+        Box::new(Tls12Sealer::new(key, iv, Tls12Nonce::Gcm))
     }
 
     fn decrypter(&self, key: AeadKey, iv: &[u8]) -> Box<dyn MessageDecrypter> {
         let key = Key::new(key.as_ref(), self.key_len);
-        let salt = iv
-            .get(..FIXED_IV_LEN)
-            .and_then(|s| <[u8; FIXED_IV_LEN]>::try_from(s).ok());
-        Box::new(Tls12Decrypter { key: key.zip(salt) })
+        let (key, fixed) = match key.zip(Tls12Nonce::Gcm.opening_iv(iv)) {
+            Some((key, fixed)) => (Some(key), fixed),
+            None => (None, NO_IV),
+        };
+        Box::new(Tls12Opener::new(key, fixed, Tls12Nonce::Gcm))
     }
 
     fn key_block_shape(&self) -> KeyBlockShape {
         KeyBlockShape {
             enc_key_len: self.key_len,
-            fixed_iv_len: FIXED_IV_LEN,
-            explicit_nonce_len: EXPLICIT_NONCE_LEN,
+            fixed_iv_len: GCM_SALT_LEN,
+            explicit_nonce_len: GCM_EXPLICIT_LEN,
         }
     }
 
@@ -223,70 +167,10 @@ impl Tls12AeadAlgorithm for Tls12Gcm {
         explicit: &[u8],
     ) -> Result<ConnectionTrafficSecrets, UnsupportedOperationError> {
         let expanded = Key::new(key.as_ref(), self.key_len).ok_or(UnsupportedOperationError)?;
-        let iv = tls12_iv(iv, explicit).ok_or(UnsupportedOperationError)?;
+        let iv = Tls12Nonce::Gcm
+            .sealing_iv(iv, explicit)
+            .ok_or(UnsupportedOperationError)?;
         Ok(expanded.traffic_secrets(key, iv))
-    }
-}
-
-struct Tls12Encrypter {
-    key: Option<(Key, Iv)>,
-}
-
-impl MessageEncrypter for Tls12Encrypter {
-    fn encrypt(&mut self, msg: OutboundPlainMessage<'_>, seq: u64) -> Result<OutboundOpaqueMessage, Error> {
-        let (key, iv) = self.key.as_ref().ok_or(Error::EncryptError)?;
-        let plain_len = msg.payload.len();
-        let total_len = self.encrypted_payload_len(plain_len);
-        let nonce = Nonce::new(iv, seq).0;
-        let explicit = nonce.get(FIXED_IV_LEN..).ok_or(Error::EncryptError)?;
-        let mut payload = PrefixedPayload::with_capacity(total_len);
-        payload.extend_from_slice(explicit);
-        payload.extend_from_chunks(&msg.payload);
-        let aad = make_tls12_aad(seq, msg.typ, msg.version, plain_len);
-        let body = payload
-            .as_mut()
-            .get_mut(EXPLICIT_NONCE_LEN..)
-            .ok_or(Error::EncryptError)?;
-        let tag = key.seal(&nonce, &aad, body).ok_or(Error::EncryptError)?;
-        payload.extend_from_slice(&tag);
-        Ok(OutboundOpaqueMessage::new(msg.typ, msg.version, payload))
-    }
-
-    fn encrypted_payload_len(&self, payload_len: usize) -> usize {
-        payload_len.saturating_add(EXPLICIT_NONCE_LEN + TAG_LEN)
-    }
-}
-
-struct Tls12Decrypter {
-    key: Option<(Key, [u8; FIXED_IV_LEN])>,
-}
-
-impl MessageDecrypter for Tls12Decrypter {
-    fn decrypt<'a>(
-        &mut self,
-        mut msg: InboundOpaqueMessage<'a>,
-        seq: u64,
-    ) -> Result<InboundPlainMessage<'a>, Error> {
-        let (key, salt) = self.key.as_ref().ok_or(Error::DecryptError)?;
-        let (explicit, rest) = msg
-            .payload
-            .split_at_mut_checked(EXPLICIT_NONCE_LEN)
-            .ok_or(Error::DecryptError)?;
-        let plain_len = rest.len().checked_sub(TAG_LEN).ok_or(Error::DecryptError)?;
-        let (ct, tag) = rest.split_at_mut(plain_len);
-        let mut nonce = [0u8; NONCE_LEN];
-        let (head, tail) = nonce.split_at_mut(FIXED_IV_LEN);
-        head.copy_from_slice(salt);
-        tail.copy_from_slice(explicit);
-        let aad = make_tls12_aad(seq, msg.typ, msg.version, plain_len);
-        if !key.open(&nonce, &aad, ct, tag) {
-            return Err(Error::DecryptError);
-        }
-        if plain_len > MAX_FRAGMENT_LEN {
-            return Err(Error::PeerSentOversizedRecord);
-        }
-        // The plaintext stays where it was decrypted, after the explicit nonce: no move.
-        Ok(msg.into_plain_message_range(EXPLICIT_NONCE_LEN..EXPLICIT_NONCE_LEN + plain_len))
     }
 }
 
@@ -419,6 +303,10 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     use super::*;
+    // Record framing types, used here to drive this module's suites as rustls does.
+    use crate::crypto::record::MAX_FRAGMENT_LEN;
+    use rustls::crypto::cipher::{InboundOpaqueMessage, OutboundPlainMessage};
+    use rustls::{ContentType, Error, ProtocolVersion};
 
     fn hex(s: &str) -> Vec<u8> {
         (0..s.len())

@@ -8,8 +8,8 @@
 //! run on a few hundred bytes per handshake, where crossing into JS costs more than it saves.
 //!
 //! The record framing (nonce = IV xor sequence number, the AAD, TLS 1.2's explicit GCM nonce,
-//! TLS 1.3's inner content type) is done here, in Rust, as rustls's own providers do it; the
-//! host only ever sees a key, a nonce, an AAD and a buffer to seal or open in place.
+//! TLS 1.3's inner content type) is done in Rust, by record.rs, as rustls's own providers do
+//! it; the host only ever sees a key, a nonce, an AAD and a buffer to seal or open in place.
 //!
 //! The host is outside the crate's control (a JS function can throw, or be replaced), so every
 //! host failure is an error or a fallback, never a panic: a key the host cannot make falls
@@ -20,16 +20,18 @@
 use std::fmt;
 
 use rustls::crypto::cipher::{
-    make_tls12_aad, make_tls13_aad, AeadKey, InboundOpaqueMessage, InboundPlainMessage, Iv, KeyBlockShape,
-    MessageDecrypter, MessageEncrypter, Nonce, OutboundOpaqueMessage, OutboundPlainMessage, PrefixedPayload,
-    Tls12AeadAlgorithm, Tls13AeadAlgorithm, UnsupportedOperationError, NONCE_LEN,
+    AeadKey, Iv, KeyBlockShape, MessageDecrypter, MessageEncrypter, Tls12AeadAlgorithm, Tls13AeadAlgorithm,
+    UnsupportedOperationError, NONCE_LEN,
 };
 use rustls::crypto::{ActiveKeyExchange, SharedSecret, SupportedKxGroup, WebPkiSupportedAlgorithms};
 use rustls::{
-    CipherSuite, ConnectionTrafficSecrets, ContentType, Error, NamedGroup, PeerMisbehaved, ProtocolVersion,
-    SignatureScheme, SupportedCipherSuite, Tls12CipherSuite, Tls13CipherSuite,
+    CipherSuite, ConnectionTrafficSecrets, Error, NamedGroup, PeerMisbehaved, SignatureScheme,
+    SupportedCipherSuite, Tls12CipherSuite, Tls13CipherSuite,
 };
 use rustls_pki_types::{AlgorithmIdentifier, InvalidSignature, SignatureVerificationAlgorithm};
+
+pub use super::record::TAG_LEN;
+use super::record::{RecordAead, Tls12Nonce, Tls12Opener, Tls12Sealer, Tls13Opener, Tls13Sealer};
 
 /// The AEADs a host implements, numbered for the JS side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,8 +71,6 @@ pub enum Sig {
 /// about the data: a record that fails authentication is `Ok(false)` from [`HostCrypto::open`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostError(pub String);
-
-pub const TAG_LEN: usize = 16;
 
 /// What the host does. Handles are the host's; each `*_key`/`kx_start` handle is freed exactly
 /// once, by `aead_free`/`kx_free` or by `kx_complete`.
@@ -328,26 +328,19 @@ impl HostKey {
     fn new(host: &'static dyn HostCrypto, alg: Aead, key: &AeadKey) -> Option<Self> {
         host.aead_key(alg, key.as_ref()).ok().map(|id| Self { host, id })
     }
+}
 
-    fn seal(&self, nonce: &[u8; NONCE_LEN], aad: &[u8], in_out: &mut [u8]) -> Result<[u8; TAG_LEN], Error> {
+impl RecordAead for HostKey {
+    fn seal(&self, nonce: &[u8; NONCE_LEN], aad: &[u8], in_out: &mut [u8]) -> Option<[u8; TAG_LEN]> {
         let mut tag = [0u8; TAG_LEN];
-        self.host
-            .seal(self.id, nonce, aad, in_out, &mut tag)
-            .map_err(|_| Error::EncryptError)?;
-        Ok(tag)
+        self.host.seal(self.id, nonce, aad, in_out, &mut tag).ok()?;
+        Some(tag)
     }
 
-    /// Opens `body || tag` in place; the plaintext length on success.
-    fn open(&self, nonce: &[u8; NONCE_LEN], aad: &[u8], sealed: &mut [u8]) -> Result<usize, Error> {
-        let body_len = sealed.len().checked_sub(TAG_LEN).ok_or(Error::DecryptError)?;
-        let (body, tag) = sealed.split_at_mut(body_len);
-        let tag: &[u8; TAG_LEN] = (&*tag).try_into().map_err(|_| Error::DecryptError)?;
-        match self.host.open(self.id, nonce, aad, body, tag) {
-            Ok(true) => Ok(body_len),
-            // A host that throws is treated as a forged record: the connection ends with
-            // bad_record_mac either way, and no unauthenticated byte is ever returned.
-            Ok(false) | Err(_) => Err(Error::DecryptError),
-        }
+    fn open(&self, nonce: &[u8; NONCE_LEN], aad: &[u8], in_out: &mut [u8], tag: &[u8; TAG_LEN]) -> bool {
+        // A host that throws is treated as a forged record: the connection ends with
+        // bad_record_mac either way, and no unauthenticated byte is ever returned.
+        matches!(self.host.open(self.id, nonce, aad, in_out, tag), Ok(true))
     }
 }
 
@@ -356,9 +349,6 @@ impl Drop for HostKey {
         self.host.aead_free(self.id);
     }
 }
-
-/// The largest TLSPlaintext fragment (RFC 8446 §5.1).
-const MAX_FRAGMENT_LEN: usize = 16384;
 
 struct HostTls13Aead {
     host: &'static dyn HostCrypto,
@@ -369,14 +359,14 @@ struct HostTls13Aead {
 impl Tls13AeadAlgorithm for HostTls13Aead {
     fn encrypter(&self, key: AeadKey, iv: Iv) -> Box<dyn MessageEncrypter> {
         match HostKey::new(self.host, self.alg, &key) {
-            Some(key) => Box::new(Tls13Sealer { key, iv }),
+            Some(key) => Box::new(Tls13Sealer::new(key, iv)),
             None => self.ring.encrypter(key, iv),
         }
     }
 
     fn decrypter(&self, key: AeadKey, iv: Iv) -> Box<dyn MessageDecrypter> {
         match HostKey::new(self.host, self.alg, &key) {
-            Some(key) => Box::new(Tls13Opener { key, iv }),
+            Some(key) => Box::new(Tls13Opener::new(key, iv)),
             None => self.ring.decrypter(key, iv),
         }
     }
@@ -394,111 +384,41 @@ impl Tls13AeadAlgorithm for HostTls13Aead {
     }
 }
 
-struct Tls13Sealer {
-    key: HostKey,
-    iv: Iv,
-}
-
-impl MessageEncrypter for Tls13Sealer {
-    fn encrypt(&mut self, msg: OutboundPlainMessage<'_>, seq: u64) -> Result<OutboundOpaqueMessage, Error> {
-        let total = self.encrypted_payload_len(msg.payload.len());
-        let mut payload = PrefixedPayload::with_capacity(total);
-        payload.extend_from_chunks(&msg.payload);
-        payload.extend_from_slice(&[u8::from(msg.typ)]);
-        let nonce = Nonce::new(&self.iv, seq).0;
-        let tag = self.key.seal(&nonce, &make_tls13_aad(total), payload.as_mut())?;
-        payload.extend_from_slice(&tag);
-        // Every TLS 1.3 record claims TLS 1.2 on the wire (RFC 8446 §5.1).
-        Ok(OutboundOpaqueMessage::new(
-            ContentType::ApplicationData,
-            ProtocolVersion::TLSv1_2,
-            payload,
-        ))
-    }
-
-    fn encrypted_payload_len(&self, payload_len: usize) -> usize {
-        // A fragment is at most 2^14 bytes, so this cannot overflow; saturate regardless.
-        payload_len.saturating_add(1 + TAG_LEN)
-    }
-}
-
-struct Tls13Opener {
-    key: HostKey,
-    iv: Iv,
-}
-
-impl MessageDecrypter for Tls13Opener {
-    fn decrypt<'a>(
-        &mut self,
-        mut msg: InboundOpaqueMessage<'a>,
-        seq: u64,
-    ) -> Result<InboundPlainMessage<'a>, Error> {
-        let payload = &mut msg.payload;
-        let nonce = Nonce::new(&self.iv, seq).0;
-        let aad = make_tls13_aad(payload.len());
-        let plain_len = self.key.open(&nonce, &aad, payload)?;
-        payload.truncate(plain_len);
-        msg.into_tls13_unpadded_message()
-    }
-}
-
 struct HostTls12Aead {
     host: &'static dyn HostCrypto,
     alg: Aead,
     ring: &'static dyn Tls12AeadAlgorithm,
 }
 
-/// TLS 1.2 GCM sends 8 bytes of the nonce with each record (RFC 5288).
-const GCM_EXPLICIT_LEN: usize = 8;
-const GCM_SALT_LEN: usize = 4;
-
 impl HostTls12Aead {
-    fn is_gcm(&self) -> bool {
-        self.alg != Aead::Chacha20Poly1305
+    fn nonce(&self) -> Tls12Nonce {
+        match self.alg {
+            Aead::Aes128Gcm | Aead::Aes256Gcm => Tls12Nonce::Gcm,
+            Aead::Chacha20Poly1305 => Tls12Nonce::Implicit,
+        }
     }
 }
 
 impl Tls12AeadAlgorithm for HostTls12Aead {
     fn encrypter(&self, key: AeadKey, iv: &[u8], extra: &[u8]) -> Box<dyn MessageEncrypter> {
-        // GCM: a 4-byte salt and an 8-byte explicit start, counted up from there as rustls does
-        // (the nonce is then IV xor sequence number, as for ChaCha20 and TLS 1.3).
-        // ChaCha20-Poly1305: the 12-byte IV (RFC 7905).
-        let full: Vec<u8> = if self.is_gcm() {
-            iv.iter().chain(extra).copied().collect()
-        } else {
-            iv.to_vec()
+        // An IV of a shape rustls never hands out, or a key the host cannot make: *ring*'s own
+        // suite takes the key instead.
+        let Some(nonce_iv) = self.nonce().sealing_iv(iv, extra) else {
+            return self.ring.encrypter(key, iv, extra);
         };
-        let iv12: Option<[u8; NONCE_LEN]> = full.as_slice().try_into().ok();
-        match (iv12, HostKey::new(self.host, self.alg, &key)) {
-            (Some(iv12), Some(host_key)) => Box::new(Tls12Sealer {
-                key: host_key,
-                iv: Iv::new(iv12),
-                gcm: self.is_gcm(),
-            }),
-            _ => self.ring.encrypter(key, iv, extra),
+        match HostKey::new(self.host, self.alg, &key) {
+            Some(host_key) => Box::new(Tls12Sealer::new(host_key, nonce_iv, self.nonce())),
+            None => self.ring.encrypter(key, iv, extra),
         }
     }
 
     fn decrypter(&self, key: AeadKey, iv: &[u8]) -> Box<dyn MessageDecrypter> {
-        let mut fixed = [0u8; NONCE_LEN];
-        let fits = match (self.is_gcm(), fixed.get_mut(..iv.len())) {
-            (true, Some(dst)) if iv.len() == GCM_SALT_LEN => {
-                dst.copy_from_slice(iv);
-                true
-            }
-            (false, Some(dst)) if iv.len() == NONCE_LEN => {
-                dst.copy_from_slice(iv);
-                true
-            }
-            _ => false,
+        let Some(fixed) = self.nonce().opening_iv(iv) else {
+            return self.ring.decrypter(key, iv);
         };
-        match (fits, HostKey::new(self.host, self.alg, &key)) {
-            (true, Some(host_key)) => Box::new(Tls12Opener {
-                key: host_key,
-                fixed,
-                gcm: self.is_gcm(),
-            }),
-            _ => self.ring.decrypter(key, iv),
+        match HostKey::new(self.host, self.alg, &key) {
+            Some(host_key) => Box::new(Tls12Opener::new(host_key, fixed, self.nonce())),
+            None => self.ring.decrypter(key, iv),
         }
     }
 
@@ -513,79 +433,6 @@ impl Tls12AeadAlgorithm for HostTls12Aead {
         explicit: &[u8],
     ) -> Result<ConnectionTrafficSecrets, UnsupportedOperationError> {
         self.ring.extract_keys(key, iv, explicit)
-    }
-}
-
-struct Tls12Sealer {
-    key: HostKey,
-    iv: Iv,
-    gcm: bool,
-}
-
-impl MessageEncrypter for Tls12Sealer {
-    fn encrypt(&mut self, msg: OutboundPlainMessage<'_>, seq: u64) -> Result<OutboundOpaqueMessage, Error> {
-        let plain_len = msg.payload.len();
-        let mut payload = PrefixedPayload::with_capacity(self.encrypted_payload_len(plain_len));
-        let nonce = Nonce::new(&self.iv, seq).0;
-        let explicit = if self.gcm {
-            let part = nonce.get(GCM_SALT_LEN..).ok_or(Error::EncryptError)?;
-            payload.extend_from_slice(part);
-            GCM_EXPLICIT_LEN
-        } else {
-            0
-        };
-        payload.extend_from_chunks(&msg.payload);
-        let aad = make_tls12_aad(seq, msg.typ, msg.version, plain_len);
-        let body = payload.as_mut().get_mut(explicit..).ok_or(Error::EncryptError)?;
-        let tag = self.key.seal(&nonce, &aad, body)?;
-        payload.extend_from_slice(&tag);
-        Ok(OutboundOpaqueMessage::new(msg.typ, msg.version, payload))
-    }
-
-    fn encrypted_payload_len(&self, payload_len: usize) -> usize {
-        let explicit = if self.gcm { GCM_EXPLICIT_LEN } else { 0 };
-        payload_len.saturating_add(explicit + TAG_LEN)
-    }
-}
-
-struct Tls12Opener {
-    key: HostKey,
-    /// The IV (ChaCha20) or the salt followed by zeros, to be completed by the record (GCM).
-    fixed: [u8; NONCE_LEN],
-    gcm: bool,
-}
-
-impl MessageDecrypter for Tls12Opener {
-    fn decrypt<'a>(
-        &mut self,
-        mut msg: InboundOpaqueMessage<'a>,
-        seq: u64,
-    ) -> Result<InboundPlainMessage<'a>, Error> {
-        let explicit = if self.gcm { GCM_EXPLICIT_LEN } else { 0 };
-        let payload = &mut msg.payload;
-        let plain_len = payload
-            .len()
-            .checked_sub(explicit + TAG_LEN)
-            .ok_or(Error::DecryptError)?;
-        let nonce = if self.gcm {
-            let mut nonce = self.fixed;
-            let (dst, src) = (nonce.get_mut(GCM_SALT_LEN..), payload.get(..GCM_EXPLICIT_LEN));
-            match (dst, src) {
-                (Some(dst), Some(src)) => dst.copy_from_slice(src),
-                _ => return Err(Error::DecryptError),
-            }
-            nonce
-        } else {
-            Nonce::new(&Iv::new(self.fixed), seq).0
-        };
-        let aad = make_tls12_aad(seq, msg.typ, msg.version, plain_len);
-        let sealed = payload.get_mut(explicit..).ok_or(Error::DecryptError)?;
-        let opened = self.key.open(&nonce, &aad, sealed)?;
-        if opened > MAX_FRAGMENT_LEN {
-            return Err(Error::PeerSentOversizedRecord);
-        }
-        let end = explicit.checked_add(opened).ok_or(Error::DecryptError)?;
-        Ok(msg.into_plain_message_range(explicit..end))
     }
 }
 

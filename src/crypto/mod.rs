@@ -15,6 +15,7 @@ use rustls::SupportedCipherSuite;
 
 pub mod fast_gcm;
 pub mod host;
+mod record;
 #[cfg(test)]
 pub(crate) mod ring_host;
 #[cfg(test)]
