@@ -14,12 +14,15 @@ pub mod error;
 mod gcm_interop;
 pub mod hello;
 mod name_constraints;
+mod pbes2;
 pub mod pem;
 pub mod pkey;
 pub mod pump;
 pub mod roots;
+mod scrypt;
 pub mod server_sessions;
 pub mod session;
+mod sha224;
 #[cfg(test)]
 pub(crate) mod test_support;
 pub mod verify;

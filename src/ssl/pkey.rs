@@ -13,6 +13,7 @@ use rustls_pki_types::pem::{self, PemObject};
 use rustls_pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 
 use crate::ssl::error::{Error, Result};
+use crate::ssl::pbes2::{self, Pbes2Error};
 
 #[derive(Debug)]
 pub struct PKey {
@@ -334,25 +335,21 @@ fn decrypt_pkcs8(der: &[u8], passphrase: Option<&[u8]>) -> Result<PrivateKeyDer<
             "bad decrypt: the key is encrypted and no passphrase was given",
         ));
     };
-    let plain = info.decrypt(passphrase).map_err(|e| match e {
-        pkcs8::Error::EncryptedPrivateKey(pkcs8::pkcs5::Error::UnsupportedAlgorithm { oid }) => {
-            unsupported_algorithm(&oid)
-        }
-        pkcs8::Error::EncryptedPrivateKey(pkcs8::pkcs5::Error::NoPbes1CryptSupport) => {
-            match encryption_algorithm(der) {
-                Some(oid) => unsupported_algorithm(&oid),
-                None => Error::pem("bad decrypt"),
-            }
-        }
-        _ => Error::pem("bad decrypt"),
-    })?;
+    let EncryptionScheme::Pbes2(params) = &info.encryption_algorithm else {
+        return Err(unsupported_algorithm(&info.encryption_algorithm.oid()));
+    };
+    let plain =
+        pbes2::decrypt(params, passphrase, info.encrypted_data, MAX_SCRYPT_MEMORY).map_err(|e| match e {
+            Pbes2Error::Unsupported(oid) => unsupported_algorithm(&oid),
+            Pbes2Error::Invalid(why) => Error::pem(format!("unsupported encryption: {why}")),
+            Pbes2Error::BadDecrypt => Error::pem("bad decrypt"),
+        })?;
     // A wrong passphrase gets past the CBC padding check about once in 256 tries; the
     // plaintext then does not parse as a key.
-    let bytes = plain.as_bytes();
-    if PrivateKeyInfo::try_from(bytes).is_err() {
+    if PrivateKeyInfo::try_from(plain.as_slice()).is_err() {
         return Err(Error::pem("bad decrypt"));
     }
-    Ok(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(bytes.to_vec())))
+    Ok(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(plain)))
 }
 
 /// The algorithm of anything shaped like an EncryptedPrivateKeyInfo,
@@ -379,8 +376,8 @@ fn unsupported_algorithm(oid: &ObjectIdentifier) -> Error {
         ""
     };
     Error::pem(format!(
-        "unsupported encryption algorithm {scheme}{oid}: only PBES2 (PBKDF2 with HMAC-SHA-2, or \
-         scrypt) with AES-CBC can be decrypted; re-encrypt with `openssl pkcs8 -topk8 -v2 aes-256-cbc`"
+        "unsupported encryption algorithm {scheme}{oid}: only PBES2 (PBKDF2 with HMAC-SHA-1 or \
+         SHA-2, or scrypt) with AES-CBC can be decrypted; re-encrypt with `openssl pkcs8 -topk8 -v2 aes-256-cbc`"
     ))
 }
 
@@ -601,6 +598,57 @@ mod tests {
     fn scrypt_keys_decrypt() {
         let k = PKey::from_pem(ED25519_SCRYPT.as_bytes(), Some(b"secret")).unwrap();
         assert_eq!(k.der().secret_der(), key(ED25519).der().secret_der());
+    }
+
+    #[test]
+    fn every_pbes2_prf_and_cipher_decrypts() {
+        // openssl pkcs8 -topk8 -v2 <cipher> -v2prf <prf> (or -scrypt) of p256.pkcs8.pem.
+        for (pem, what) in [
+            (
+                include_str!("testdata/p256.pbkdf2-sha1.pem"),
+                "HMAC-SHA-1, AES-128-CBC",
+            ),
+            (
+                include_str!("testdata/p256.pbkdf2-sha224.pem"),
+                "HMAC-SHA-224, AES-192-CBC",
+            ),
+            (
+                include_str!("testdata/p256.pbkdf2-sha384.pem"),
+                "HMAC-SHA-384, AES-256-CBC",
+            ),
+            (
+                include_str!("testdata/p256.pbkdf2-sha512.pem"),
+                "HMAC-SHA-512, AES-128-CBC",
+            ),
+            (
+                include_str!("testdata/p256.scrypt-p2.pem"),
+                "scrypt N=1024 r=8 p=2, AES-128-CBC",
+            ),
+        ] {
+            let k = PKey::from_pem(pem.as_bytes(), Some(b"secret")).unwrap_or_else(|e| panic!("{what}: {e}"));
+            assert_eq!(k.der().secret_der(), key(P256_PKCS8).der().secret_der(), "{what}");
+            let wrong = PKey::from_pem(pem.as_bytes(), Some(b"secreT")).unwrap_err();
+            assert_eq!(reason(wrong), "bad decrypt", "{what}");
+        }
+    }
+
+    #[test]
+    fn invalid_scrypt_settings_are_errors() {
+        let der = encrypted_pkcs8_block(ED25519_SCRYPT.as_bytes()).unwrap().unwrap();
+        let at = der
+            .windows(7)
+            .position(|w| w == [0x02, 0x02, 0x40, 0x00, 0x02, 0x01, 0x08])
+            .unwrap();
+        // N = 0x4001 (not a power of two), then r = 0 (a valid DER INTEGER, not a valid r).
+        for (offset, value) in [(3, 0x01), (6, 0x00)] {
+            let mut der = der.clone();
+            der[at + offset] = value;
+            let e = reason(PKey::from_der_with_passphrase(&der, Some(b"secret")).unwrap_err());
+            assert!(
+                e.starts_with("unsupported encryption: invalid scrypt parameters"),
+                "{e}"
+            );
+        }
     }
 
     #[test]
