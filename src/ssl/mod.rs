@@ -9,6 +9,7 @@ mod config;
 pub mod connection;
 pub mod constants;
 pub mod context;
+mod der;
 pub mod error;
 #[cfg(test)]
 mod gcm_interop;

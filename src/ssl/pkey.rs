@@ -4,14 +4,10 @@
 //! a key object: its type and size, passphrase-protected files, and an early, readable refusal
 //! of keys that ring cannot sign with (RSA under 2048 bits, P-521, DSA, Ed448).
 
-use pkcs8::der::asn1::{BitStringRef, ContextSpecific, OctetStringRef, UintRef};
-use pkcs8::der::{Decode, Length, Reader, SliceReader, Tag, TagNumber};
-use pkcs8::pkcs5::pbes2::Kdf;
-use pkcs8::pkcs5::EncryptionScheme;
-use pkcs8::{AlgorithmIdentifierRef, EncryptedPrivateKeyInfo, ObjectIdentifier, PrivateKeyInfo};
 use rustls_pki_types::pem::{self, PemObject};
 use rustls_pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 
+use crate::ssl::der::{self, Malformed, Reader};
 use crate::ssl::error::{Error, Result};
 use crate::ssl::pbes2::{self, Pbes2Error};
 
@@ -46,7 +42,7 @@ impl std::fmt::Display for KeyType {
 
 /// PBKDF2 rounds accepted from an encrypted key. OpenSSL writes 2048 and careful tools up to a
 /// few hundred thousand; a hostile file asking for billions would freeze the page.
-pub const MAX_PBKDF2_ITERATIONS: u32 = 10_000_000;
+pub const MAX_PBKDF2_ITERATIONS: u64 = 10_000_000;
 
 /// scrypt memory (128·r·N·p bytes) accepted from an encrypted key. OpenSSL's own limit is
 /// 32 MiB; more than this could exhaust a wasm32 heap, and failed allocation traps.
@@ -95,7 +91,7 @@ impl PKey {
         if crate::ssl::pem::looks_like_pem(der) {
             return Self::from_pem(der, passphrase);
         }
-        if encryption_algorithm(der).is_some() {
+        if pbes2::encrypted_key(der).is_ok() {
             return Self::checked(decrypt_pkcs8(der, passphrase)?);
         }
         let key = PrivateKeyDer::try_from(der.to_vec())
@@ -183,106 +179,146 @@ enum Inspected {
     Unsupported(String),
 }
 
-// Constants are evaluated at compile time, so a mistyped OID fails the build, not a page.
-const OID_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
-const OID_RSA_PSS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.10");
-const OID_EC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
-const OID_ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
-const OID_P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
-const OID_P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
-const OID_P521: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.35");
+// DER contents of the OIDs (checked against their dotted forms in the tests).
+const OID_RSA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01];
+const OID_RSA_PSS: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a];
+const OID_EC: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
+const OID_ED25519: &[u8] = &[0x2b, 0x65, 0x70];
+const OID_P256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
+const OID_P384: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x22];
+const OID_P521: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x23];
 
 fn inspect(der: &PrivateKeyDer<'_>) -> Result<Inspected> {
-    let malformed =
-        |what: &str, e: &dyn std::fmt::Display| Error::pem(format!("bad {what} private key: {e}"));
+    let malformed = |what: &str, e: Malformed| Error::pem(format!("bad {what} private key: {e}"));
     match der {
         PrivateKeyDer::Pkcs1(k) => rsa_bits(k.secret_pkcs1_der())
             .map(|bits| Inspected::Known(KeyType::Rsa, bits))
-            .map_err(|e| malformed("PKCS#1", &e)),
+            .map_err(|e| malformed("PKCS#1", e)),
         PrivateKeyDer::Sec1(k) => ec_bits(k.secret_sec1_der(), None)
             .map(|bits| Inspected::Known(KeyType::Ec, bits))
-            .map_err(|e| malformed("SEC1", &e)),
-        PrivateKeyDer::Pkcs8(k) => inspect_pkcs8(k.secret_pkcs8_der()).map_err(|e| malformed("PKCS#8", &e)),
+            .map_err(|e| malformed("SEC1", e)),
+        PrivateKeyDer::Pkcs8(k) => inspect_pkcs8(k.secret_pkcs8_der()).map_err(|e| malformed("PKCS#8", e)),
         _ => Err(Error::pem("unsupported private key encoding")),
     }
 }
 
-fn inspect_pkcs8(der: &[u8]) -> pkcs8::Result<Inspected> {
-    let info = PrivateKeyInfo::try_from(der)?;
+/// OneAsymmetricKey (RFC 5958 §2): the algorithm and the private key it wraps.
+struct PrivateKeyInfo<'a> {
+    algorithm: der::Algorithm<'a>,
+    private_key: &'a [u8],
+}
+
+fn private_key_info(der: &[u8]) -> der::Result<PrivateKeyInfo<'_>> {
+    let mut info = Reader::new(der::only(der, der::SEQUENCE)?);
+    // v1 (0) has no public key, v2 (1) must have one.
+    let with_public_key = match info.small_uint()? {
+        0 => false,
+        1 => true,
+        _ => return Err(Malformed("unknown PKCS#8 version")),
+    };
+    let algorithm = info.algorithm()?;
+    let private_key = info.expect(der::OCTET_STRING)?;
+    // attributes [0] IMPLICIT, publicKey [1] IMPLICIT BIT STRING, then extensions (ignored).
+    info.optional(0xa0)?;
+    let public_key = info.optional(0x81)?.or(info.optional(0xa1)?);
+    if with_public_key != public_key.is_some() {
+        return Err(Malformed(
+            "the PKCS#8 version does not match the public key's presence",
+        ));
+    }
+    while !info.is_empty() {
+        match info.any()? {
+            (tag, _) if tag & 0xc0 == 0x80 => {}
+            _ => return Err(Malformed("trailing data")),
+        }
+    }
+    Ok(PrivateKeyInfo {
+        algorithm,
+        private_key,
+    })
+}
+
+fn inspect_pkcs8(der: &[u8]) -> der::Result<Inspected> {
+    let info = private_key_info(der)?;
     let oid = info.algorithm.oid;
     Ok(if oid == OID_RSA || oid == OID_RSA_PSS {
         Inspected::Known(KeyType::Rsa, rsa_bits(info.private_key)?)
     } else if oid == OID_EC {
-        let curve = info.algorithm.parameters_oid().ok();
+        let curve = match info.algorithm.parameters {
+            Some((der::OID, curve)) => Some(curve),
+            _ => None,
+        };
         Inspected::Known(KeyType::Ec, ec_bits(info.private_key, curve)?)
     } else if oid == OID_ED25519 {
         // CurvePrivateKey ::= OCTET STRING, the 32-byte seed.
-        let seed = OctetStringRef::from_der(info.private_key)?;
-        if seed.as_bytes().len() != 32 {
-            return Err(pkcs8::Error::KeyMalformed);
+        if der::only(info.private_key, der::OCTET_STRING)?.len() != 32 {
+            return Err(Malformed("an Ed25519 seed is 32 bytes"));
         }
         Inspected::Known(KeyType::Ed25519, 256)
     } else {
-        Inspected::Unsupported(algorithm_name(&oid))
+        Inspected::Unsupported(algorithm_name(oid))
     })
 }
 
-fn algorithm_name(oid: &ObjectIdentifier) -> String {
-    match oid.to_string().as_str() {
+fn algorithm_name(oid: &[u8]) -> String {
+    let dotted = der::oid_string(oid);
+    match dotted.as_str() {
         "1.2.840.10040.4.1" => "DSA".into(),
         "1.2.840.113549.1.3.1" | "1.2.840.10046.2.1" => "DH".into(),
         "1.3.101.110" => "X25519".into(),
         "1.3.101.111" => "X448".into(),
         "1.3.101.113" => "Ed448".into(),
         "1.2.156.10197.1.301" => "SM2".into(),
-        other => other.into(),
+        _ => dotted,
     }
 }
 
 /// RSAPrivateKey (RFC 8017 A.1.2): the modulus is the second INTEGER. Every two-prime field is
 /// read so that a truncated or mangled key is refused at load time, not at first use.
-fn rsa_bits(pkcs1: &[u8]) -> pkcs8::der::Result<u32> {
-    let mut reader = SliceReader::new(pkcs1)?;
-    let bits = reader.sequence(|seq| {
-        let version = UintRef::decode(seq)?;
-        let modulus = UintRef::decode(seq)?;
-        for _ in 0..7 {
-            // publicExponent, privateExponent, prime1, prime2, exponent1, exponent2, coefficient
-            UintRef::decode(seq)?;
-        }
-        // otherPrimeInfos of a multi-prime key: ring refuses those when asked to sign.
-        let rest = seq.remaining_len();
-        seq.read_slice(rest)?;
-        // Version 0 is two-prime, 1 multi-prime; anything else is not an RSAPrivateKey, and
-        // would load from PEM while its own DER (guessed by its version) would not.
-        let multi_prime = u8::from(rest != Length::ZERO);
-        if version.as_bytes() != [multi_prime] {
-            return Err(Tag::Integer.value_error());
-        }
-        Ok(magnitude_bits(modulus.as_bytes()))
-    })?;
-    reader.finish(bits)
+fn rsa_bits(pkcs1: &[u8]) -> der::Result<u32> {
+    let mut seq = Reader::new(der::only(pkcs1, der::SEQUENCE)?);
+    let version = seq.uint()?;
+    let modulus = seq.uint()?;
+    for _ in 0..7 {
+        // publicExponent, privateExponent, prime1, prime2, exponent1, exponent2, coefficient
+        seq.uint()?;
+    }
+    // otherPrimeInfos of a multi-prime key: ring refuses those when asked to sign.
+    let multi_prime = !seq.is_empty();
+    if multi_prime {
+        seq.expect(der::SEQUENCE)?;
+        seq.finish()?;
+    }
+    // Version 0 is two-prime, 1 multi-prime; anything else is not an RSAPrivateKey, and
+    // would load from PEM while its own DER (guessed by its version) would not.
+    let expected: &[u8] = if multi_prime { &[1] } else { &[] };
+    if version != expected {
+        return Err(Malformed("wrong RSAPrivateKey version"));
+    }
+    Ok(magnitude_bits(modulus))
 }
 
 /// ECPrivateKey (RFC 5915): the curve comes from its `[0]` parameters, else from the PKCS#8
 /// AlgorithmIdentifier, else from the private key's length.
-fn ec_bits(sec1: &[u8], outer_curve: Option<ObjectIdentifier>) -> pkcs8::der::Result<u32> {
-    let mut reader = SliceReader::new(sec1)?;
-    let (private_len, inner_curve) = reader.sequence(|seq| {
-        // ecPrivkeyVer1 is the only version (RFC 5915).
-        if UintRef::decode(seq)?.as_bytes() != [1] {
-            return Err(Tag::Integer.value_error());
-        }
-        let private = OctetStringRef::decode(seq)?;
-        let curve = ContextSpecific::<ObjectIdentifier>::decode_explicit(seq, TagNumber::N0)?;
-        let _public = ContextSpecific::<BitStringRef<'_>>::decode_explicit(seq, TagNumber::N1)?;
-        Ok((private.as_bytes().len(), curve.map(|c| c.value)))
-    })?;
-    reader.finish(())?;
+fn ec_bits(sec1: &[u8], outer_curve: Option<&[u8]>) -> der::Result<u32> {
+    let mut seq = Reader::new(der::only(sec1, der::SEQUENCE)?);
+    // ecPrivkeyVer1 is the only version (RFC 5915).
+    if seq.uint()? != [1] {
+        return Err(Malformed("wrong ECPrivateKey version"));
+    }
+    let private_len = seq.expect(der::OCTET_STRING)?.len();
+    let inner_curve = match seq.optional(0xa0)? {
+        Some(explicit) => Some(der::only(explicit, der::OID)?),
+        None => None,
+    };
+    if let Some(explicit) = seq.optional(0xa1)? {
+        der::only(explicit, der::BIT_STRING)?;
+    }
+    seq.finish()?;
     Ok(match inner_curve.or(outer_curve) {
-        Some(c) if c == OID_P256 => 256,
-        Some(c) if c == OID_P384 => 384,
-        Some(c) if c == OID_P521 => 521,
+        Some(OID_P256) => 256,
+        Some(OID_P384) => 384,
+        Some(OID_P521) => 521,
         // Another named curve (secp256k1, brainpool…): its size is that of its private scalars.
         _ if private_len == 66 => 521,
         _ => u32::try_from(private_len.saturating_mul(8)).unwrap_or(u32::MAX),
@@ -324,50 +360,37 @@ fn encrypted_pkcs8_block(pem: &[u8]) -> Result<Option<Vec<u8>>> {
 }
 
 fn decrypt_pkcs8(der: &[u8], passphrase: Option<&[u8]>) -> Result<PrivateKeyDer<'static>> {
-    let info = EncryptedPrivateKeyInfo::try_from(der).map_err(|e| match encryption_algorithm(der) {
-        // Well-formed, but a scheme pkcs5 does not parse: PKCS#12 PBE, or PBES1 with DES/RC2.
-        Some(oid) => unsupported_algorithm(&oid),
-        None => Error::pem(format!("bad encrypted private key: {e}")),
-    })?;
-    check_kdf_cost(&info.encryption_algorithm)?;
+    let key = pbes2::encrypted_key(der).map_err(|e| Error::pem(format!("bad encrypted private key: {e}")))?;
+    let pbes2_error = |e| match e {
+        Pbes2Error::Malformed(e) => Error::pem(format!("bad encrypted private key: {e}")),
+        Pbes2Error::Unsupported(oid) => unsupported_algorithm(&oid),
+        Pbes2Error::Invalid(why) => Error::pem(format!("unsupported encryption: {why}")),
+        Pbes2Error::BadDecrypt => Error::pem("bad decrypt"),
+    };
+    let params = pbes2::parameters(&key).map_err(pbes2_error)?;
+    pbes2::check_cost(&params.kdf, MAX_PBKDF2_ITERATIONS, MAX_SCRYPT_MEMORY).map_err(pbes2_error)?;
     let Some(passphrase) = passphrase else {
         return Err(Error::pem(
             "bad decrypt: the key is encrypted and no passphrase was given",
         ));
     };
-    let EncryptionScheme::Pbes2(params) = &info.encryption_algorithm else {
-        return Err(unsupported_algorithm(&info.encryption_algorithm.oid()));
-    };
-    let plain =
-        pbes2::decrypt(params, passphrase, info.encrypted_data, MAX_SCRYPT_MEMORY).map_err(|e| match e {
-            Pbes2Error::Unsupported(oid) => unsupported_algorithm(&oid),
-            Pbes2Error::Invalid(why) => Error::pem(format!("unsupported encryption: {why}")),
-            Pbes2Error::BadDecrypt => Error::pem("bad decrypt"),
-        })?;
+    let plain = pbes2::decrypt(
+        &params,
+        passphrase,
+        key.data,
+        MAX_PBKDF2_ITERATIONS,
+        MAX_SCRYPT_MEMORY,
+    )
+    .map_err(pbes2_error)?;
     // A wrong passphrase gets past the CBC padding check about once in 256 tries; the
     // plaintext then does not parse as a key.
-    if PrivateKeyInfo::try_from(plain.as_slice()).is_err() {
+    if private_key_info(&plain).is_err() {
         return Err(Error::pem("bad decrypt"));
     }
     Ok(PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(plain)))
 }
 
-/// The algorithm of anything shaped like an EncryptedPrivateKeyInfo,
-/// `SEQUENCE { AlgorithmIdentifier, OCTET STRING }`, whether or not pkcs5 knows the algorithm.
-fn encryption_algorithm(der: &[u8]) -> Option<ObjectIdentifier> {
-    let mut reader = SliceReader::new(der).ok()?;
-    let oid = reader
-        .sequence(|seq| {
-            let algorithm = AlgorithmIdentifierRef::decode(seq)?;
-            OctetStringRef::decode(seq)?;
-            Ok(algorithm.oid)
-        })
-        .ok()?;
-    reader.finish(oid).ok()
-}
-
-fn unsupported_algorithm(oid: &ObjectIdentifier) -> Error {
-    let oid = oid.to_string();
+fn unsupported_algorithm(oid: &str) -> Error {
     let scheme = if oid.starts_with("1.2.840.113549.1.12.1.") {
         "PKCS#12 PBE "
     } else if oid.starts_with("1.2.840.113549.1.5.") && oid != "1.2.840.113549.1.5.13" {
@@ -379,34 +402,6 @@ fn unsupported_algorithm(oid: &ObjectIdentifier) -> Error {
         "unsupported encryption algorithm {scheme}{oid}: only PBES2 (PBKDF2 with HMAC-SHA-1 or \
          SHA-2, or scrypt) with AES-CBC can be decrypted; re-encrypt with `openssl pkcs8 -topk8 -v2 aes-256-cbc`"
     ))
-}
-
-/// Refuses key-derivation settings that would hang the page or exhaust its memory before the
-/// passphrase is even tried.
-fn check_kdf_cost(scheme: &EncryptionScheme<'_>) -> Result<()> {
-    let EncryptionScheme::Pbes2(params) = scheme else {
-        return Ok(());
-    };
-    match &params.kdf {
-        Kdf::Pbkdf2(p) if p.iteration_count > MAX_PBKDF2_ITERATIONS => Err(Error::pem(format!(
-            "unsupported encryption: {} PBKDF2 iterations is more than the {MAX_PBKDF2_ITERATIONS} allowed",
-            p.iteration_count
-        ))),
-        Kdf::Scrypt(p) => {
-            let memory = 128u64
-                .saturating_mul(u64::from(p.block_size))
-                .saturating_mul(p.cost_parameter)
-                .saturating_mul(u64::from(p.parallelization.max(1)));
-            if memory > MAX_SCRYPT_MEMORY {
-                Err(Error::pem(format!(
-                    "unsupported encryption: scrypt would need {memory} bytes, more than the {MAX_SCRYPT_MEMORY} allowed"
-                )))
-            } else {
-                Ok(())
-            }
-        }
-        _ => Ok(()),
-    }
 }
 
 fn pem_error(e: pem::Error) -> Error {
@@ -598,6 +593,50 @@ mod tests {
     fn scrypt_keys_decrypt() {
         let k = PKey::from_pem(ED25519_SCRYPT.as_bytes(), Some(b"secret")).unwrap();
         assert_eq!(k.der().secret_der(), key(ED25519).der().secret_der());
+    }
+
+    #[test]
+    fn oids_are_the_ones_named() {
+        for (oid, dotted) in [
+            (OID_RSA, "1.2.840.113549.1.1.1"),
+            (OID_RSA_PSS, "1.2.840.113549.1.1.10"),
+            (OID_EC, "1.2.840.10045.2.1"),
+            (OID_ED25519, "1.3.101.112"),
+            (OID_P256, "1.2.840.10045.3.1.7"),
+            (OID_P384, "1.3.132.0.34"),
+            (OID_P521, "1.3.132.0.35"),
+        ] {
+            assert_eq!(der::oid_string(oid), dotted);
+        }
+    }
+
+    #[test]
+    fn pkcs8_v2_needs_its_public_key_and_v1_must_not_have_one() {
+        let v1 = key(ED25519).der().secret_der().to_vec();
+        assert_eq!(&v1[..5], &[0x30, 0x2e, 0x02, 0x01, 0x00]);
+        let mut v2_without = v1.clone();
+        v2_without[4] = 1;
+        assert!(PKey::from_der(&v2_without).is_err());
+
+        // publicKey [1] IMPLICIT BIT STRING (RFC 5958), then an unknown [5] extension.
+        let tail = [&[0x81, 0x21, 0x00][..], &[0x42; 32], &[0x85, 0x01, 0x00]].concat();
+        let mut v2 = v2_without.clone();
+        v2[1] += u8::try_from(tail.len()).unwrap();
+        v2.extend_from_slice(&tail);
+        let k = PKey::from_der(&v2).unwrap();
+        assert_eq!(
+            (k.key_type().unwrap(), k.bits().unwrap()),
+            (KeyType::Ed25519, 256)
+        );
+
+        let mut v1_with = v2.clone();
+        v1_with[4] = 0;
+        assert!(PKey::from_der(&v1_with).is_err());
+        // Something other than a context-specific field after the key.
+        let mut trailing = v1.clone();
+        trailing[1] += 2;
+        trailing.extend_from_slice(&[0x05, 0x00]);
+        assert!(PKey::from_der(&trailing).is_err());
     }
 
     #[test]

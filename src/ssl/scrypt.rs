@@ -23,11 +23,11 @@ pub(crate) enum ScryptError {
 /// Bytes scrypt needs for N, r, p, counted as 128·r·N·p (saturating): ROMix's table is
 /// 128·r·N for each of the p lanes, which run one after another here but are bounded together
 /// as OpenSSL bounds them.
-pub(crate) fn memory_cost(n: u64, r: u32, p: u32) -> u64 {
+pub(crate) fn memory_cost(n: u64, r: u64, p: u64) -> u64 {
     128u64
-        .saturating_mul(u64::from(r))
+        .saturating_mul(r)
         .saturating_mul(n)
-        .saturating_mul(u64::from(p.max(1)))
+        .saturating_mul(p.max(1))
 }
 
 /// Fills `out` with scrypt(password, salt, N, r, p) if the parameters are valid and need at
@@ -51,7 +51,7 @@ pub(crate) fn scrypt(
     if u64::from(p).saturating_mul(u64::from(r)) >= 1 << 30 {
         return Err(ScryptError::InvalidParameters);
     }
-    let memory = memory_cost(n, r, p);
+    let memory = memory_cost(n, u64::from(r), u64::from(p));
     if memory > max_memory {
         return Err(ScryptError::TooMuchMemory(memory));
     }
