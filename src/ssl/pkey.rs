@@ -750,6 +750,12 @@ mod tests {
         for len in 0..encrypted.len() {
             let _ = PKey::from_der_with_passphrase(&encrypted[..len], Some(b"secret"));
         }
+        // Every byte of the parameters flipped (the ciphertext's own bytes only fail padding).
+        for i in 0..encrypted.len().min(100) {
+            let mut mutated = encrypted.clone();
+            mutated[i] ^= 0x55;
+            let _ = PKey::from_der_with_passphrase(&mutated, Some(b"secret"));
+        }
 
         // A small xorshift keeps the random inputs the same on every run.
         let mut state = 0x2545_f491_4f6c_dd1d_u64;
