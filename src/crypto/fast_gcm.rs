@@ -9,11 +9,10 @@
 //! and GHASH by integer multiplication with masked-out carries. Natively the same crates use
 //! AES-NI / PCLMULQDQ (or the ARMv8 instructions), so the suites are used on every target.
 //!
-//! Only the AEAD differs from *ring*'s suites: hashing, HKDF and the TLS 1.2 PRF are taken from
-//! them, so a suite here negotiates, resumes and exports keys exactly as *ring*'s does; the
+//! Only the AEAD differs from *ring*'s suites: hashing, HKDF and the TLS 1.2 PRF are *ring*'s
+//! SHA-2 and HMAC ([`super::ring_hash`]) under rustls's generic HKDF and PRF, so a suite here
+//! negotiates, resumes and exports keys exactly as *ring*'s does (the tests compare them); the
 //! record framing around the AEAD is record.rs's, shared with the host provider.
-
-use std::sync::LazyLock;
 
 use aes_gcm::aead::AeadInOut;
 use aes_gcm::{Aes128Gcm, Aes256Gcm, KeyInit};
@@ -21,15 +20,19 @@ use rustls::crypto::cipher::{
     AeadKey, Iv, KeyBlockShape, MessageDecrypter, MessageEncrypter, Tls12AeadAlgorithm, Tls13AeadAlgorithm,
     UnsupportedOperationError, NONCE_LEN,
 };
-use rustls::crypto::ring::cipher_suite as ring_suites;
+use rustls::crypto::tls12::PrfUsingHmac;
+use rustls::crypto::tls13::HkdfUsingHmac;
+use rustls::crypto::KeyExchangeAlgorithm;
 use rustls::{
-    CipherSuite, ConnectionTrafficSecrets, SupportedCipherSuite, Tls12CipherSuite, Tls13CipherSuite,
+    CipherSuite, ConnectionTrafficSecrets, SignatureScheme, SupportedCipherSuite, Tls12CipherSuite,
+    Tls13CipherSuite,
 };
 
 use super::record::{
     RecordAead, Tls12Nonce, Tls12Opener, Tls12Sealer, Tls13Opener, Tls13Sealer, GCM_EXPLICIT_LEN,
     GCM_SALT_LEN, TAG_LEN,
 };
+use super::ring_hash;
 
 /// An expanded AES-GCM key. Boxed: the fixsliced round keys are large, the enum is moved.
 enum Key {
@@ -179,79 +182,137 @@ static TLS13_AES256: Tls13Gcm = Tls13Gcm { key_len: 32 };
 static TLS12_AES128: Tls12Gcm = Tls12Gcm { key_len: 16 };
 static TLS12_AES256: Tls12Gcm = Tls12Gcm { key_len: 32 };
 
-/// *ring*'s suite `base` with this module's AEAD; `None` only if `base` is not TLS 1.3.
-fn tls13(base: SupportedCipherSuite, aead: &'static Tls13Gcm) -> Option<Tls13CipherSuite> {
-    let base = base.tls13()?;
-    Some(Tls13CipherSuite {
+const fn tls13(suite: CipherSuite, sha384: bool, aead_alg: &'static Tls13Gcm) -> Tls13CipherSuite {
+    Tls13CipherSuite {
         common: rustls::CipherSuiteCommon {
-            suite: base.common.suite,
-            hash_provider: base.common.hash_provider,
-            confidentiality_limit: base.common.confidentiality_limit,
+            suite,
+            hash_provider: if sha384 {
+                &ring_hash::SHA384
+            } else {
+                &ring_hash::SHA256
+            },
+            // RFC 8446 §5.5 / rustls's value for AES-GCM.
+            confidentiality_limit: 1 << 24,
         },
-        hkdf_provider: base.hkdf_provider,
-        aead_alg: aead,
+        hkdf_provider: if sha384 { &HKDF_SHA384 } else { &HKDF_SHA256 },
+        aead_alg,
         // QUIC header protection would need AES-ECB too; this package does not speak QUIC.
         quic: None,
-    })
+    }
 }
 
-fn tls12(base: SupportedCipherSuite, aead: &'static Tls12Gcm) -> Option<Tls12CipherSuite> {
-    let SupportedCipherSuite::Tls12(base) = base else {
-        return None;
-    };
-    Some(Tls12CipherSuite {
+const fn tls12(
+    suite: CipherSuite,
+    sha384: bool,
+    sign: &'static [SignatureScheme],
+    aead_alg: &'static Tls12Gcm,
+) -> Tls12CipherSuite {
+    Tls12CipherSuite {
         common: rustls::CipherSuiteCommon {
-            suite: base.common.suite,
-            hash_provider: base.common.hash_provider,
-            confidentiality_limit: base.common.confidentiality_limit,
+            suite,
+            hash_provider: if sha384 {
+                &ring_hash::SHA384
+            } else {
+                &ring_hash::SHA256
+            },
+            confidentiality_limit: 1 << 24,
         },
-        prf_provider: base.prf_provider,
-        kx: base.kx,
-        sign: base.sign,
-        aead_alg: aead,
-    })
+        prf_provider: if sha384 { &PRF_SHA384 } else { &PRF_SHA256 },
+        kx: KeyExchangeAlgorithm::ECDHE,
+        sign,
+        aead_alg,
+    }
 }
 
-// Built on first use from *ring*'s statics, whose hash, HKDF and PRF providers are not public
-// on their own.
-static S13_128: LazyLock<Option<Tls13CipherSuite>> =
-    LazyLock::new(|| tls13(ring_suites::TLS13_AES_128_GCM_SHA256, &TLS13_AES128));
-static S13_256: LazyLock<Option<Tls13CipherSuite>> =
-    LazyLock::new(|| tls13(ring_suites::TLS13_AES_256_GCM_SHA384, &TLS13_AES256));
-static S12_ECDSA_128: LazyLock<Option<Tls12CipherSuite>> = LazyLock::new(|| {
-    tls12(
-        ring_suites::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-        &TLS12_AES128,
-    )
-});
-static S12_ECDSA_256: LazyLock<Option<Tls12CipherSuite>> = LazyLock::new(|| {
-    tls12(
-        ring_suites::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-        &TLS12_AES256,
-    )
-});
-static S12_RSA_128: LazyLock<Option<Tls12CipherSuite>> =
-    LazyLock::new(|| tls12(ring_suites::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, &TLS12_AES128));
-static S12_RSA_256: LazyLock<Option<Tls12CipherSuite>> =
-    LazyLock::new(|| tls12(ring_suites::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, &TLS12_AES256));
+static HKDF_SHA256: HkdfUsingHmac<'static> = HkdfUsingHmac(&ring_hash::HMAC_SHA256);
+static HKDF_SHA384: HkdfUsingHmac<'static> = HkdfUsingHmac(&ring_hash::HMAC_SHA384);
+static PRF_SHA256: PrfUsingHmac<'static> = PrfUsingHmac(&ring_hash::HMAC_SHA256);
+static PRF_SHA384: PrfUsingHmac<'static> = PrfUsingHmac(&ring_hash::HMAC_SHA384);
+
+// The signature schemes rustls's *ring* suites allow for each TLS 1.2 authentication (a test
+// compares them with *ring*'s own suites).
+static TLS12_ECDSA_SCHEMES: &[SignatureScheme] = &[
+    SignatureScheme::ED25519,
+    SignatureScheme::ECDSA_NISTP521_SHA512,
+    SignatureScheme::ECDSA_NISTP384_SHA384,
+    SignatureScheme::ECDSA_NISTP256_SHA256,
+];
+static TLS12_RSA_SCHEMES: &[SignatureScheme] = &[
+    SignatureScheme::RSA_PSS_SHA512,
+    SignatureScheme::RSA_PSS_SHA384,
+    SignatureScheme::RSA_PSS_SHA256,
+    SignatureScheme::RSA_PKCS1_SHA512,
+    SignatureScheme::RSA_PKCS1_SHA384,
+    SignatureScheme::RSA_PKCS1_SHA256,
+];
+
+// Built from nothing of *ring*'s AES-GCM: naming its suites would link it (docs/size.md).
+static S13_128: Tls13CipherSuite = tls13(CipherSuite::TLS13_AES_128_GCM_SHA256, false, &TLS13_AES128);
+static S13_256: Tls13CipherSuite = tls13(CipherSuite::TLS13_AES_256_GCM_SHA384, true, &TLS13_AES256);
+static S12_ECDSA_128: Tls12CipherSuite = tls12(
+    CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+    false,
+    TLS12_ECDSA_SCHEMES,
+    &TLS12_AES128,
+);
+static S12_ECDSA_256: Tls12CipherSuite = tls12(
+    CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    true,
+    TLS12_ECDSA_SCHEMES,
+    &TLS12_AES256,
+);
+static S12_RSA_128: Tls12CipherSuite = tls12(
+    CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+    false,
+    TLS12_RSA_SCHEMES,
+    &TLS12_AES128,
+);
+static S12_RSA_256: Tls12CipherSuite = tls12(
+    CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    true,
+    TLS12_RSA_SCHEMES,
+    &TLS12_AES256,
+);
+
+pub static TLS13_AES_128_GCM_SHA256: SupportedCipherSuite = SupportedCipherSuite::Tls13(&S13_128);
+pub static TLS13_AES_256_GCM_SHA384: SupportedCipherSuite = SupportedCipherSuite::Tls13(&S13_256);
+pub static TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256: SupportedCipherSuite =
+    SupportedCipherSuite::Tls12(&S12_ECDSA_128);
+pub static TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384: SupportedCipherSuite =
+    SupportedCipherSuite::Tls12(&S12_ECDSA_256);
+pub static TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256: SupportedCipherSuite =
+    SupportedCipherSuite::Tls12(&S12_RSA_128);
+pub static TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384: SupportedCipherSuite =
+    SupportedCipherSuite::Tls12(&S12_RSA_256);
 
 /// This module's suite with the IANA id `id`, if it has one.
 fn ours(id: CipherSuite) -> Option<SupportedCipherSuite> {
-    let v13 = |s: &'static LazyLock<Option<Tls13CipherSuite>>| {
-        LazyLock::force(s).as_ref().map(SupportedCipherSuite::Tls13)
-    };
-    let v12 = |s: &'static LazyLock<Option<Tls12CipherSuite>>| {
-        LazyLock::force(s).as_ref().map(SupportedCipherSuite::Tls12)
-    };
-    match id {
-        CipherSuite::TLS13_AES_128_GCM_SHA256 => v13(&S13_128),
-        CipherSuite::TLS13_AES_256_GCM_SHA384 => v13(&S13_256),
-        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 => v12(&S12_ECDSA_128),
-        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 => v12(&S12_ECDSA_256),
-        CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 => v12(&S12_RSA_128),
-        CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 => v12(&S12_RSA_256),
-        _ => None,
-    }
+    Some(match id {
+        CipherSuite::TLS13_AES_128_GCM_SHA256 => TLS13_AES_128_GCM_SHA256,
+        CipherSuite::TLS13_AES_256_GCM_SHA384 => TLS13_AES_256_GCM_SHA384,
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 => TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 => TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 => TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 => TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        _ => return None,
+    })
+}
+
+/// Every suite the default provider offers, in *ring*'s `ALL_CIPHER_SUITES` order, with this
+/// module's AES-GCM and *ring*'s ChaCha20-Poly1305.
+pub fn all_suites() -> Vec<SupportedCipherSuite> {
+    use rustls::crypto::ring::cipher_suite as ring_suites;
+    vec![
+        TLS13_AES_256_GCM_SHA384,
+        TLS13_AES_128_GCM_SHA256,
+        ring_suites::TLS13_CHACHA20_POLY1305_SHA256,
+        TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        ring_suites::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        ring_suites::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    ]
 }
 
 /// `suite`, or this module's suite with the same id if it is an AES-GCM one. Order and
@@ -444,7 +505,7 @@ mod tests {
     }
 
     fn aes256_pairs() -> [(SupportedCipherSuite, SupportedCipherSuite); 3] {
-        use ring_suites::*;
+        use rustls::crypto::ring::cipher_suite::*;
         [
             TLS13_AES_256_GCM_SHA384,
             TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
@@ -528,5 +589,66 @@ mod tests {
             assert_eq!(mine.suite(), ring.suite());
             assert_eq!(is_ours(&mine), ids.contains(&ring.suite()), "{:?}", ring.suite());
         }
+    }
+
+    #[test]
+    fn suites_match_rings_but_for_the_aead() {
+        let pairs = rustls::crypto::ring::ALL_CIPHER_SUITES
+            .iter()
+            .filter_map(|ring| ours(ring.suite()).map(|mine| (mine, *ring)));
+        let mut count = 0;
+        for (mine, ring) in pairs {
+            count += 1;
+            let id = mine.suite();
+            let common = |s: SupportedCipherSuite| match s {
+                SupportedCipherSuite::Tls13(s) => &s.common,
+                SupportedCipherSuite::Tls12(s) => &s.common,
+            };
+            let (a, b) = (common(mine), common(ring));
+            assert_eq!(a.confidentiality_limit, b.confidentiality_limit, "{id:?}");
+            assert_eq!(a.hash_provider.algorithm(), b.hash_provider.algorithm(), "{id:?}");
+            assert_eq!(
+                a.hash_provider.hash(b"abc").as_ref(),
+                b.hash_provider.hash(b"abc").as_ref(),
+                "{id:?}"
+            );
+            let mut ctx = (a.hash_provider.start(), b.hash_provider.start());
+            ctx.0.update(b"transcript");
+            ctx.1.update(b"transcript");
+            assert_eq!(ctx.0.fork_finish().as_ref(), ctx.1.fork_finish().as_ref());
+            match (mine, ring) {
+                (SupportedCipherSuite::Tls13(x), SupportedCipherSuite::Tls13(y)) => {
+                    assert!(x.quic.is_none());
+                    for salt in [None, Some(&b"salt"[..])] {
+                        let (ex, ey) = (
+                            x.hkdf_provider.extract_from_secret(salt, b"secret"),
+                            y.hkdf_provider.extract_from_secret(salt, b"secret"),
+                        );
+                        let info: &[&[u8]] = &[b"tls13 ", b"derived"];
+                        assert_eq!(ex.expand_block(info).as_ref(), ey.expand_block(info).as_ref());
+                        assert_eq!(ex.hash_len(), ey.hash_len());
+                    }
+                    let key = rustls::crypto::tls13::OkmBlock::new(&[7; 48][..ex_len(x)]);
+                    assert_eq!(
+                        x.hkdf_provider.hmac_sign(&key, b"msg").as_ref(),
+                        y.hkdf_provider.hmac_sign(&key, b"msg").as_ref()
+                    );
+                }
+                (SupportedCipherSuite::Tls12(x), SupportedCipherSuite::Tls12(y)) => {
+                    assert_eq!(x.sign, y.sign, "{id:?}");
+                    assert_eq!(x.kx, y.kx, "{id:?}");
+                    let (mut ox, mut oy) = ([0u8; 100], [0u8; 100]);
+                    x.prf_provider.for_secret(&mut ox, b"secret", b"label", b"seed");
+                    y.prf_provider.for_secret(&mut oy, b"secret", b"label", b"seed");
+                    assert_eq!(ox, oy, "{id:?}");
+                }
+                _ => panic!("{id:?}: versions differ"),
+            }
+        }
+        assert_eq!(count, 6);
+    }
+
+    fn ex_len(s: &Tls13CipherSuite) -> usize {
+        s.common.hash_provider.output_len()
     }
 }

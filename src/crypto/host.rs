@@ -195,7 +195,8 @@ fn leak<T>(value: T) -> &'static T {
 
 impl HostProvider {
     pub fn new(host: &'static dyn HostCrypto, families: Families) -> &'static Self {
-        let ring = rustls::crypto::ring::default_provider();
+        // fast_gcm's AES-GCM suites rather than *ring*'s, whose statics would link its AES.
+        let ring = super::ring_provider::default();
         let suites = ring
             .cipher_suites
             .iter()

@@ -16,8 +16,10 @@ use rustls::SupportedCipherSuite;
 pub mod fast_gcm;
 pub mod host;
 mod record;
+mod ring_hash;
 #[cfg(test)]
 pub(crate) mod ring_host;
+pub mod ring_provider;
 #[cfg(test)]
 mod tests;
 
@@ -63,7 +65,7 @@ pub fn provider(
     suites: Vec<SupportedCipherSuite>,
     groups: Option<&[&'static dyn SupportedKxGroup]>,
 ) -> Arc<CryptoProvider> {
-    let mut provider = rustls::crypto::ring::default_provider();
+    let mut provider = ring_provider::default();
     match active() {
         None => {
             // AES-GCM records sealed by fast_gcm instead of *ring* (about twice as fast in

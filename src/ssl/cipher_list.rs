@@ -17,6 +17,7 @@ use rustls::crypto::ring::{cipher_suite, kx_group};
 use rustls::crypto::SupportedKxGroup;
 use rustls::{CipherSuite, NamedGroup, SupportedCipherSuite};
 
+use crate::crypto::fast_gcm;
 use crate::ssl::error::{Error, Result};
 
 /// Longest cipher, suite or group list accepted. Real lists are a few hundred bytes; the cap
@@ -137,7 +138,7 @@ pub fn cipher_list_names(suites: &[SupportedCipherSuite]) -> Vec<String> {
 
 /// The provider's TLS 1.2 suites, in its preference order.
 pub fn default_tls12() -> Vec<SupportedCipherSuite> {
-    preferred_order(rustls::crypto::ring::default_provider().cipher_suites)
+    preferred_order(crate::crypto::fast_gcm::all_suites())
         .into_iter()
         .filter(|s| !is_tls13(s))
         .collect()
@@ -145,7 +146,7 @@ pub fn default_tls12() -> Vec<SupportedCipherSuite> {
 
 /// The provider's TLS 1.3 suites, in this build's preference order.
 pub fn default_tls13() -> Vec<SupportedCipherSuite> {
-    preferred_order(rustls::crypto::ring::default_provider().cipher_suites)
+    preferred_order(crate::crypto::fast_gcm::all_suites())
         .into_iter()
         .filter(is_tls13)
         .collect()
@@ -209,14 +210,14 @@ struct Tls12Suite {
 /// because an alias such as `HIGH` adds its matches in that order.
 static TLS12: [Tls12Suite; 6] = [
     Tls12Suite {
-        suite: &cipher_suite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        suite: &fast_gcm::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
         openssl: "ECDHE-ECDSA-AES256-GCM-SHA384",
         iana: "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
         auth: Auth::Ecdsa,
         enc: Enc::Aes256Gcm,
     },
     Tls12Suite {
-        suite: &cipher_suite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        suite: &fast_gcm::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
         openssl: "ECDHE-RSA-AES256-GCM-SHA384",
         iana: "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
         auth: Auth::Rsa,
@@ -237,14 +238,14 @@ static TLS12: [Tls12Suite; 6] = [
         enc: Enc::Chacha20Poly1305,
     },
     Tls12Suite {
-        suite: &cipher_suite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        suite: &fast_gcm::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
         openssl: "ECDHE-ECDSA-AES128-GCM-SHA256",
         iana: "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
         auth: Auth::Ecdsa,
         enc: Enc::Aes128Gcm,
     },
     Tls12Suite {
-        suite: &cipher_suite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        suite: &fast_gcm::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
         openssl: "ECDHE-RSA-AES128-GCM-SHA256",
         iana: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
         auth: Auth::Rsa,
@@ -259,7 +260,7 @@ struct Tls13Suite {
 
 static TLS13: [Tls13Suite; 3] = [
     Tls13Suite {
-        suite: &cipher_suite::TLS13_AES_256_GCM_SHA384,
+        suite: &fast_gcm::TLS13_AES_256_GCM_SHA384,
         iana: "TLS_AES_256_GCM_SHA384",
     },
     Tls13Suite {
@@ -267,7 +268,7 @@ static TLS13: [Tls13Suite; 3] = [
         iana: "TLS_CHACHA20_POLY1305_SHA256",
     },
     Tls13Suite {
-        suite: &cipher_suite::TLS13_AES_128_GCM_SHA256,
+        suite: &fast_gcm::TLS13_AES_128_GCM_SHA256,
         iana: "TLS_AES_128_GCM_SHA256",
     },
 ];
