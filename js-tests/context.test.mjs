@@ -113,6 +113,13 @@ describe('new Context(method)', () => {
     assert.throws(() => new Context({}), TypeError);
   });
 
+  test('numbers in range messages are written as JS writes them', () => {
+    // The wasm formats them through JS's Number#toString (Rust's f64 Display is not linked).
+    assert.throws(() => new Context(1e21), { name: 'RangeError', message: 'method out of range: 1e+21' });
+    assert.throws(() => new Context(-5), { name: 'RangeError', message: 'method out of range: -5' });
+    assert.throws(() => new Context(2 ** 32), { name: 'RangeError', message: 'method out of range: 4294967296' });
+  });
+
   test('SSLv23, TLS, TLS_CLIENT, TLS_SERVER negotiate TLS 1.3; TLSv1_2 pins 1.2', async () => {
     for (const m of [Method.SSLv23, Method.TLS, Method.TLS_CLIENT]) {
       const client = clientContext({ method: m });

@@ -136,10 +136,19 @@ fn number(v: &JsValue, what: &str) -> Result<f64> {
     }
 }
 
+/// A number as JS writes it (`String(n)`), for messages. Rust's `f64` `Display` would link
+/// core's float formatting, about 20 KB of wasm (docs/size.md), for a few error texts.
+pub(crate) fn number_text(n: f64) -> String {
+    js_sys::Number::from(n)
+        .to_string_with_radix(10)
+        .map(String::from)
+        .unwrap_or_default()
+}
+
 /// An integer constant (method, verify mode, version…), as a u32.
 pub(crate) fn uint(v: &JsValue, what: &str) -> Result<u32> {
     let n = number(v, what)?;
-    f64_to_u32(n).ok_or_else(|| Error::Range(format!("{what} out of range: {n}")))
+    f64_to_u32(n).ok_or_else(|| Error::Range(format!("{what} out of range: {}", number_text(n))))
 }
 
 /// An integral `f64` within `u32`'s range, as a `u32`; `None` for anything else, so no
@@ -156,7 +165,8 @@ pub(crate) fn f64_to_u32(n: f64) -> Option<u32> {
 /// An option mask: `OP_ALL | x` is negative in JS, so normalise like `x >>> 0`.
 pub(crate) fn mask(v: &JsValue, what: &str) -> Result<u32> {
     let n = number(v, what)?;
-    f64_to_u32(n.rem_euclid(4_294_967_296.0)).ok_or_else(|| Error::Range(format!("{what} out of range: {n}")))
+    f64_to_u32(n.rem_euclid(4_294_967_296.0))
+        .ok_or_else(|| Error::Range(format!("{what} out of range: {}", number_text(n))))
 }
 
 /// A size or count, at most 2^31 − 1 (pyOpenSSL's limit for a single send).
@@ -165,7 +175,8 @@ pub(crate) fn size(v: &JsValue, what: &str) -> Result<usize> {
     match f64_to_u32(n).filter(|n| *n <= MAX_BYTES) {
         Some(n) => Ok(n as usize),
         None => Err(Error::Range(format!(
-            "{what} must be between 0 and 2**31-1, not {n}"
+            "{what} must be between 0 and 2**31-1, not {}",
+            number_text(n)
         ))),
     }
 }

@@ -494,9 +494,10 @@ impl Shared {
             .ok()
             .and_then(|r| r.as_string())
             .filter(|r| !r.is_empty());
+        let shown = convert::number_text(code);
         let message = match reason {
-            Some(reason) => format!("the WebSocket closed with code {code}: {reason}"),
-            None => format!("the WebSocket closed with code {code}"),
+            Some(reason) => format!("the WebSocket closed with code {shown}: {reason}"),
+            None => format!("the WebSocket closed with code {shown}"),
         };
         let err = error("ERR_WEBSOCKET_CLOSED", &message);
         let _ = Reflect::set(&err, &"closeCode".into(), &code.into());
