@@ -295,3 +295,12 @@ describe('loading', () => {
     assert.equal(await c.send(bytes('x')), 1);
   });
 });
+
+test('install(), which the entries need exported, cannot rewire a loaded package', () => {
+  const before = ssl.Context;
+  const evil = new Proxy({}, { get: () => () => ({}) });
+  assert.throws(() => ssl.install(evil, { crypto: { name: 'evil' } }), (e) => e instanceof TypeError && e.code === 'ERR_INVALID_STATE');
+  assert.equal(ssl.Context, before);
+  assert.equal(ssl.cryptoProvider(), process.env.RUSTLS_SSL_CRYPTO === 'ring' ? 'ring' : 'node:crypto');
+  assert.ok(new ssl.Context(ssl.TLS_CLIENT_METHOD));
+});

@@ -71,12 +71,22 @@ export let
   SSL_CB_ACCEPT_EXIT, SSL_CB_CONNECT_LOOP, SSL_CB_CONNECT_EXIT, SSL_CB_HANDSHAKE_START,
   SSL_CB_HANDSHAKE_DONE, MSG_PEEK;
 
+let installed = false;
+
 /**
  * Wires a wasm module (either build) to the JS side and fills the exports.
  * @param {any} wasm the wasm-bindgen module
  * @param {{ readFile?: (p: string) => Uint8Array, readDir?: (p: string) => string[], crypto?: object | null }} host
  */
 export function install(wasm, host) {
+  // Each entry calls this once, as it loads. It has to be exported for them, and so is
+  // visible to users too: a later call must not rewire a working package.
+  if (installed) {
+    throw Object.assign(new TypeError('install() is internal to rustls-ssl, and the package is already set up'), {
+      code: 'ERR_INVALID_STATE',
+    });
+  }
+  installed = true;
   wasm.__setErrorClasses({ SSLError, WantReadError, WantWriteError, ZeroReturnError, SysCallError });
   wasm.__setNoOverlap(NO_OVERLAPPING_PROTOCOLS);
   wasm.__setHost(host);
