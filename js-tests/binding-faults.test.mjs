@@ -583,4 +583,51 @@ describe('9. memory is bounded by the connection, not by the peer', () => {
     assert.equal(await sending, SIZE);
     assert.equal(sha256(concat([first, rest])), sha256(data));
   });
+
+  test('transport: recv(1 GiB) against a peer that keeps sending returns at most 256 KiB past its first record, pending() ≤ 16384, all in order', async () => {
+    const [a, b] = coalescingPair();
+    const c = new Connection(client(), a);
+    const s = new Connection(server(), b);
+    c.setConnectState();
+    s.setAcceptState();
+    c.setTlsextHostName('localhost');
+    await withTimeout(Promise.all([c.doHandshake(), s.doHandshake()]), 5000, 'handshake');
+    const data = pattern(SIZE, 11);
+    await withTimeout(s.sendall(data), 10_000, 'sendall into the pipe');
+    const parts = [];
+    let got = 0;
+    let most = 0;
+    while (got < SIZE) {
+      const d = await c.recv(1 << 30);
+      assert.ok(d.length > 0);
+      assert.ok(d.length <= 256 * 1024 + 16384, `one recv returned ${d.length} bytes`);
+      assert.ok(c.pending() <= 16384, `pending() is ${c.pending()}`);
+      most = Math.max(most, d.length);
+      parts.push(d);
+      got += d.length;
+    }
+    assert.ok(most > 16384, 'records already received are gathered into one recv');
+    assert.equal(sha256(concat(parts)), sha256(data));
+  });
+
+  test('memory BIO: good records, then a damaged one: recv returns every good byte first, then the error', async () => {
+    const { c, s } = bioPair();
+    await bioHandshake(c, s);
+    const data = pattern(5 * 16384, 12);
+    await s.sendall(data);
+    const wire = s.bioRead(1 << 20);
+    await s.send(new Uint8Array([1, 2, 3]));
+    const bad = s.bioRead(1 << 20);
+    bad[bad.length - 1] ^= 1;
+    c.bioWrite(concat([wire, bad]));
+    const parts = [];
+    let got = 0;
+    while (got < data.length) {
+      const d = await c.recv(1 << 20);
+      parts.push(d);
+      got += d.length;
+    }
+    assert.equal(sha256(concat(parts)), sha256(data));
+    await assert.rejects(c.recv(1 << 20), (e) => e instanceof SSLError);
+  });
 });
