@@ -87,9 +87,31 @@ async function wrongHost() {
   }
 }
 
+// No trust loaded: the page imports the bundled roots (pkg/web/roots.js) on first use.
+async function defaultRoots() {
+  const conn = new Connection(new Context(TLS_CLIENT_METHOD), webSocketTransport(new WebSocket(tunnelUrl)));
+  conn.setConnectState();
+  conn.setTlsextHostName('localhost');
+  try {
+    await conn.doHandshake();
+    return { failed: false };
+  } catch (err) {
+    return { failed: true, verifyResult: conn.getVerifyResult(), message: String(err.message) };
+  } finally {
+    conn.free();
+  }
+}
+
 window.result = (async () => {
   try {
-    return { ok: true, resolved: import.meta.resolve('rustls-ssl'), good: await good(), wrongHost: await wrongHost() };
+    return {
+      ok: true,
+      resolved: import.meta.resolve('rustls-ssl'),
+      good: await good(),
+      wrongHost: await wrongHost(),
+      defaultRoots: await defaultRoots(),
+      roots: performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.endsWith('/roots.js')),
+    };
   } catch (err) {
     return { ok: false, error: err?.name + ': ' + err?.message + '\\n' + (err?.stack ?? '') };
   }
@@ -161,6 +183,11 @@ describe('a plain module page with an import map, from the packed tarball', () =
       info,
     );
     assert.match(out.wrongHost.message, /^certificate verify failed: hostname mismatch \(certificate is valid for localhost.*, not wrong\.example\)$/, info);
+    // The bundled roots came as their own file, after the page started, and do not trust the test CA.
+    assert.deepEqual(out.defaultRoots.failed, true, info);
+    assert.equal(out.defaultRoots.verifyResult, 20, info);
+    assert.match(out.defaultRoots.message, /^certificate verify failed: unable to get local issuer certificate/, info);
+    assert.equal(out.roots.length, 1, info);
     t.diagnostic(`${await browser.version()}: ${g.protocol} ${g.cipher}, ALPN ${g.alpn}; wrong host: ${out.wrongHost.message}`);
   });
 });

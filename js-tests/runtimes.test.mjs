@@ -63,6 +63,10 @@ function assertScenario(r, message, seen, handshakes) {
     `the wrong host name is refused: ${info}`,
   );
   assert.match(r.wrongHost.message, /certificate verify failed/, info);
+  // The bundled roots were imported in this runtime and do not trust the test CA.
+  assert.equal(r.defaultRoots.failed, true, info);
+  assert.equal(r.defaultRoots.verifyResult, 20, info);
+  assert.match(r.defaultRoots.message, /^certificate verify failed: unable to get local issuer certificate/, info);
 }
 
 describe('rustls-ssl in other runtimes, installed from the packed tarball', () => {

@@ -76,7 +76,7 @@ let installed = false;
 /**
  * Wires a wasm module (either build) to the JS side and fills the exports.
  * @param {any} wasm the wasm-bindgen module
- * @param {{ readFile?: (p: string) => Uint8Array, readDir?: (p: string) => string[], crypto?: object | null }} host
+ * @param {{ readFile?: (p: string) => Uint8Array, readDir?: (p: string) => string[], crypto?: object | null, importRoots?: () => Promise<{ default: string }> }} host
  */
 export function install(wasm, host) {
   // Each entry calls this once, as it loads. It has to be exported for them, and so is
@@ -89,7 +89,7 @@ export function install(wasm, host) {
   installed = true;
   wasm.__setErrorClasses({ SSLError, WantReadError, WantWriteError, ZeroReturnError, SysCallError });
   wasm.__setNoOverlap(NO_OVERLAPPING_PROTOCOLS);
-  wasm.__setHost(host);
+  wasm.__setHost({ ...host, loadRoots: host.importRoots && rootsLoader(host.importRoots) });
   wasm.__setHostCrypto(host.crypto ?? null);
   cryptoProvider = () => wasm.__cryptoProvider();
   ({ Context, X509, X509Name, X509Store, PKey, Session } = wasm);
@@ -302,4 +302,23 @@ function addNameGetters(/** @type {any} */ cls) {
       configurable: true,
     });
   }
+}
+
+/**
+ * The bundled roots are a module of their own beside the wasm (src/ssl/roots.rs), imported
+ * the first time a connection needs them. Connections that start together share one import;
+ * a failed one is forgotten so that the next connection tries again.
+ * @param {() => Promise<{ default: string }>} importRoots
+ */
+function rootsLoader(importRoots) {
+  /** @type {Promise<Uint8Array> | null} */
+  let pending = null;
+  return () =>
+    (pending ??= importRoots().then(
+      (m) => Uint8Array.from(atob(m.default), (c) => c.charCodeAt(0)),
+      (e) => {
+        pending = null;
+        throw e;
+      },
+    ));
 }

@@ -15,6 +15,8 @@ wasm.initSync({ module: wasmModule });
 install(wasm, {
   readFile: (path) => new Uint8Array(readFileSync(path)),
   readDir: (path) => readdirSync(path),
+  // Module loading, like the wasm: no --allow-read needed for the bundled roots.
+  importRoots: () => import('../pkg/web/roots.js'),
 });
 
 export * from './api.js';

@@ -17,6 +17,8 @@ install(wasm, {
   // AES): many times faster than *ring* in wasm. RUSTLS_SSL_CRYPTO=ring keeps *ring* for
   // everything, as in browsers (to compare, or to run the tests on both).
   crypto: process.env.RUSTLS_SSL_CRYPTO === 'ring' ? null : nodeHostCrypto(),
+  // Mozilla's roots, imported the first time a connection verifies with them (src/ssl/roots.rs).
+  importRoots: () => import('../pkg/web/roots.js'),
 });
 
 export * from './api.js';

@@ -6,6 +6,8 @@ import init, * as wasm from '../pkg/web/rustls_ssl.js';
 import { install } from './api.js';
 
 await init({ module_or_path: new URL('../pkg/web/rustls_ssl_bg.wasm', import.meta.url) });
-install(wasm, {});
+// A separate file, fetched only when a connection first verifies with the bundled roots;
+// bundlers split it into a chunk of its own.
+install(wasm, { importRoots: () => import('../pkg/web/roots.js') });
 
 export * from './api.js';

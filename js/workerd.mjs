@@ -12,6 +12,7 @@ import * as wasm from '../pkg/web/rustls_ssl.js';
 import { install } from './api.js';
 
 wasm.initSync({ module: wasmModule });
-install(wasm, {});
+// Bundled with the Worker by wrangler; a workerd config lists it as an ES module.
+install(wasm, { importRoots: () => import('../pkg/web/roots.js') });
 
 export * from './api.js';

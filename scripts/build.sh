@@ -29,11 +29,24 @@ fi
 opt_flags=(-O1 --strip-debug --strip-producers --enable-reference-types --enable-bulk-memory
   --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-multivalue)
 
+# The bundled Mozilla roots, a module beside the wasm rather than data in it (src/ssl/roots.rs):
+# written from the webpki-roots crate in Cargo.lock by a native run of examples/roots_js.rs.
+write_roots() {
+  local out=pkg/web/roots.js
+  if [ -f "$out" ] && [ "$out" -nt Cargo.lock ] && [ "$out" -nt examples/roots_js.rs ] && [ "$out" -nt src/ssl/roots.rs ]; then
+    return 0
+  fi
+  mkdir -p pkg/web
+  cargo run -q --example roots_js -- "$out.tmp"
+  mv "$out.tmp" "$out"
+}
+
 # Skip the bindgen and wasm-opt steps when neither the wasm nor the recipe has changed since
 # the last run: the stamp holds the wasm's mtime and the wasm-opt version and flags.
 stamp=pkg/.built-from
 recipe="$(stat -c %Y "$wasm") $("$wasm_opt" --version) ${opt_flags[*]}"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$recipe" ] && [ -f pkg/web/rustls_ssl.js ] && [ -f pkg/web/rustls_ssl_bg.wasm ] && [ ! -e pkg/node ]; then
+  write_roots
   exit 0
 fi
 # pkg/node is what earlier versions of this script also generated; a tree that still has it
@@ -43,3 +56,4 @@ wasm-bindgen "$wasm" --out-dir pkg/web --target web --weak-refs
 "$wasm_opt" pkg/web/rustls_ssl_bg.wasm "${opt_flags[@]}" -o pkg/web/rustls_ssl_bg.opt.wasm
 mv pkg/web/rustls_ssl_bg.opt.wasm pkg/web/rustls_ssl_bg.wasm
 echo "$recipe" > "$stamp"
+write_roots

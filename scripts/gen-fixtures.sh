@@ -187,6 +187,41 @@ issue untrusted-ca "/C=US/O=rustls-ssl/CN=rustls-ssl Untrusted Root CA" v3_root 
 genkey untrusted-leaf p256
 issue untrusted-leaf "$LEAF_SUBJ" v3_server untrusted-ca "$GOOD_START" "$GOOD_END"
 chain untrusted-leaf untrusted-ca
+# A CA that copies the name of a Mozilla root (ISRG Root X1, PrintableStrings as in the real
+# one) with a key of its own, and a leaf it signs. Without the bundled roots the leaf's issuer
+# is unknown (20); with them, path building reaches the real ISRG Root X1, whose key did not
+# sign it (7): so a test can tell whether the bundled roots were loaded (src/ssl/roots.rs).
+# `openssl ca` would re-encode the name, so req -x509 and x509 -req make these two.
+cat >"$WORK/lookalike.cnf" <<'CNF'
+[req]
+distinguished_name = dn
+string_mask = nombstr
+prompt = no
+[dn]
+C = US
+O = Internet Security Research Group
+CN = ISRG Root X1
+[root]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+[leaf]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:localhost
+CNF
+genkey lookalike-ca rsa2048
+openssl req -x509 -new -config "$WORK/lookalike.cnf" -extensions root -key "$OUT/lookalike-ca.key" \
+  -not_before "$GOOD_START" -not_after "$GOOD_END" -out "$OUT/lookalike-ca.pem" 2>/dev/null ||
+  openssl req -x509 -new -config "$WORK/lookalike.cnf" -extensions root -key "$OUT/lookalike-ca.key" \
+    -days 36500 -out "$OUT/lookalike-ca.pem"
+genkey lookalike-leaf p256
+openssl req -new -key "$OUT/lookalike-leaf.key" -subj /CN=localhost -out "$WORK/lookalike-leaf.csr"
+openssl x509 -req -in "$WORK/lookalike-leaf.csr" -CA "$OUT/lookalike-ca.pem" \
+  -CAkey "$OUT/lookalike-ca.key" -set_serial 7 -days 36500 -extfile "$WORK/lookalike.cnf" \
+  -extensions leaf -out "$OUT/lookalike-leaf.pem" 2>/dev/null
+[ "$(openssl asn1parse -in "$OUT/lookalike-leaf.pem" | grep -c PRINTABLESTRING)" = 3 ] ||
+  die "lookalike-leaf's issuer is not ISRG Root X1's name in PrintableStrings"
 # Too small for rustls (and for OpenSSL's default security level 2 in TLS).
 genkey rsa1024 rsa1024
 issue rsa1024 "$LEAF_SUBJ" v3_server_rsa int "$GOOD_START" "$GOOD_END"
@@ -324,7 +359,9 @@ passphrase `secret`); `*.der` holds each certificate in DER. `expected-verify.js
 each bad chain, the first error `openssl verify -CAfile ca.pem -untrusted <intermediates>
 -verify_hostname localhost` printed (code, depth and text), so the tests compare
 `getVerifyResult()` with what OpenSSL itself says; the script also fails if any good chain does
-not verify.
+not verify. `lookalike-ca` copies ISRG Root X1's name byte for byte with a key of its own and
+signs `lookalike-leaf`: a client with the bundled Mozilla roots reaches the real root and fails
+on its key (7), one without them cannot find the issuer (20).
 EOF
 
 # The chain-verification fixtures, signed by the CAs above.

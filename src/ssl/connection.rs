@@ -211,6 +211,15 @@ impl Connection {
         self.pump.has_outgoing()
     }
 
+    /// Whether the next operation would verify with the bundled roots before they are
+    /// installed: the binding loads them first (they are not in the wasm, src/ssl/roots.rs).
+    pub fn needs_bundled_roots(&self) -> bool {
+        self.fatal.is_none()
+            && self
+                .role()
+                .is_some_and(|role| self.settings.trust.needs_bundled(role == Role::Client))
+    }
+
     // ---- the operations ----
 
     pub fn do_handshake(&mut self) -> Result<()> {

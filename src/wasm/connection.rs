@@ -22,6 +22,7 @@ use crate::wasm::callbacks::{self, CallbackHost, JsKeyLog, JsVerifyHook};
 use crate::wasm::context::{self, certificate_arg, SharedContext};
 use crate::wasm::convert;
 use crate::wasm::errors::{to_js, JsResult};
+use crate::wasm::host;
 use crate::wasm::lock::{AsyncLock, Guard};
 use crate::wasm::outbound::{self, Outbound};
 use crate::wasm::session::{self, Session};
@@ -227,6 +228,15 @@ async fn drive_unflushed<T>(
     mut op: impl FnMut(&mut ssl::Connection) -> ssl::Result<T>,
 ) -> JsResult<T> {
     loop {
+        // Before any step that could build a config: a context may also be swapped in by a
+        // servername callback, which is why this is checked on every turn of the loop.
+        let needs_roots = state
+            .core
+            .try_borrow()
+            .is_ok_and(|core| core.needs_bundled_roots());
+        if needs_roots {
+            race(abort, host::ensure_bundled_roots()).await?;
+        }
         let (result, paused) = {
             let mut core = state.core.try_borrow_mut().map_err(|_| busy())?;
             let result = op(&mut core);

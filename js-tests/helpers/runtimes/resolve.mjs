@@ -31,8 +31,8 @@ export function resolveExport(pkgDir, conditions) {
 }
 
 /**
- * Every file `entry` reaches through static `import … from '…'`, `export … from '…'` and
- * `import '…'` with a relative specifier, the entry first; non-relative specifiers
+ * Every file `entry` reaches through static `import … from '…'`, `export … from '…'`,
+ * `import '…'` and `import('…')` with a relative specifier, the entry first; non-relative specifiers
  * (`node:…`, `cloudflare:…`) are listed apart, by the file that imports them.
  * @param {string} entry an absolute path
  * @returns {{ files: string[], external: Array<[string, string]> }}
@@ -41,7 +41,9 @@ export function moduleGraph(entry) {
   const files = [entry];
   /** @type {Array<[string, string]>} */
   const external = [];
-  const spec = /(?:^|[\s;}])(?:import|export)\s*(?:[\w*{}\s,$]+?\s*from\s*)?['"]([^'"]+)['"]/g;
+  // Static imports and re-exports, and `import('...')` of a literal (the bundled roots, loaded
+  // on first use), which bundlers follow too.
+  const spec = /(?:^|[\s;}(>])(?:import|export)\s*(?:\(\s*|[\w*{}\s,$]+?\s*from\s*)?['"]([^'"]+)['"]/g;
   for (let i = 0; i < files.length; i++) {
     if (!/\.m?js$/.test(files[i])) continue;
     const source = readFileSync(files[i], 'utf8').replace(/\/\*[\s\S]*?\*\/|^\s*\/\/.*$/gm, '');

@@ -9,6 +9,10 @@
 //    test can hold what rustls-ssl reports against the other side's view.
 // 2. The same Context with the host name `wrong.example` must fail verification: proof that
 //    this runtime really checks the certificate, not merely that bytes went through.
+// 3. A client with no trust loaded uses the bundled roots, which the package imports on first
+//    use (pkg/web/roots.js): it must fail with 20 (the test CA is not a Mozilla root), which
+//    shows the import worked in this runtime; a failed one is "cannot load the bundled root
+//    certificates" with no verify result.
 
 /**
  * @param {any} ssl the package's exports
@@ -71,7 +75,22 @@ export async function runScenario(ssl, open, { caPem, message }) {
   }
   wrong.free();
   await second.close?.();
-  return { ...result, wrongHost };
+
+  const third = await open();
+  const bundled = new ssl.Connection(new ssl.Context(ssl.TLS_CLIENT_METHOD), third);
+  bundled.setConnectState();
+  bundled.setTlsextHostName('localhost');
+  /** @type {any} */
+  let defaultRoots = { failed: false };
+  try {
+    await bundled.doHandshake();
+  } catch (err) {
+    const e = /** @type {any} */ (err);
+    defaultRoots = { failed: true, verifyResult: bundled.getVerifyResult(), message: String(e.message) };
+  }
+  bundled.free();
+  await third.close?.();
+  return { ...result, wrongHost, defaultRoots };
 }
 
 /** @param {Uint8Array[]} chunks */
