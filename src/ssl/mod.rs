@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod ca_names;
+pub(crate) mod cert;
 mod chain;
 pub mod cipher_list;
 mod config;
