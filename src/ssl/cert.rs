@@ -390,11 +390,16 @@ fn sequence_of(v: &[u8], mut each: impl FnMut(&[u8]) -> Result<()>) -> Result<()
     Ok(())
 }
 
-/// A BIT STRING's bits after the unused-bits byte.
+/// A BIT STRING's bits after the unused-bits byte; the unused bits must be zero (DER, X.690
+/// §11.2.1, as x509-parser checked).
 fn bit_string(contents: &[u8]) -> Result<&[u8]> {
     match contents.split_first() {
         Some((0, bits)) => Ok(bits),
-        Some((&unused, bits)) if unused < 8 && !bits.is_empty() => Ok(bits),
+        Some((&unused, bits))
+            if unused < 8 && bits.last().is_some_and(|last| last & ((1u8 << unused) - 1) == 0) =>
+        {
+            Ok(bits)
+        }
         _ => Err(Malformed("malformed BIT STRING")),
     }
 }
@@ -806,4 +811,108 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
     (y, u32::try_from(m).unwrap_or(0), u32::try_from(d).unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use super::*;
+
+    fn time(tag: u8, text: &str) -> Result<i64> {
+        let mut der = vec![tag, u8::try_from(text.len()).unwrap()];
+        der.extend_from_slice(text.as_bytes());
+        Time::read(&mut Reader::new(&der)).map(|t| t.0)
+    }
+
+    #[test]
+    fn times_are_rfc5280_forms_only() {
+        assert_eq!(time(UTC_TIME, "700101000000Z"), Ok(0));
+        assert_eq!(time(UTC_TIME, "491231235959Z"), Ok(2_524_607_999));
+        assert_eq!(time(UTC_TIME, "500101000000Z"), Ok(-631_152_000));
+        assert_eq!(time(GENERALIZED_TIME, "20000229120000Z"), Ok(951_825_600));
+        assert_eq!(time(GENERALIZED_TIME, "99991231235959Z"), Ok(253_402_300_799));
+        let t = Time(time(GENERALIZED_TIME, "21261103000358Z").unwrap());
+        assert_eq!(t.fields(), (2126, 11, 3, 0, 3, 58));
+        assert_eq!(Time(-1).fields(), (1969, 12, 31, 23, 59, 59));
+        for (tag, bad) in [
+            (UTC_TIME, "7001010000Z"),               // no seconds
+            (UTC_TIME, "700101000000+0000"),         // an offset
+            (UTC_TIME, "700101000000z"),             // lower-case zulu
+            (GENERALIZED_TIME, "20000229120000.5Z"), // fractions
+            (GENERALIZED_TIME, "19000229120000Z"),   // not a leap year
+            (GENERALIZED_TIME, "20001301000000Z"),   // month 13
+            (GENERALIZED_TIME, "20000100000000Z"),   // day 0
+            (GENERALIZED_TIME, "20000101240000Z"),   // hour 24
+            (GENERALIZED_TIME, "20000101006000Z"),   // minute 60
+            (GENERALIZED_TIME, "20000101000060Z"),   // leap second
+            (GENERALIZED_TIME, "2000010100000 Z"),
+            (GENERALIZED_TIME, "+2000101000000Z"),
+            (UTC_TIME, "20000101000000Z"), // GeneralizedTime's length in a UTCTime
+            (OCTET_STRING, "700101000000Z"),
+        ] {
+            assert!(time(tag, bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn oids_and_bit_strings_are_der() {
+        assert!(oid(&[0x55, 0x04, 0x03]).is_ok());
+        assert!(oid(&[0x2a, 0x86, 0x48]).is_ok());
+        assert!(oid(&[]).is_err());
+        assert!(oid(&[0x55, 0x84]).is_err(), "an arc cut short");
+        assert!(oid(&[0x55, 0x80, 0x01]).is_err(), "a padded arc");
+        assert!(oid(&[0x80, 0x01]).is_err());
+        assert_eq!(bit_string(&[0, 1, 2]), Ok(&[1u8, 2][..]));
+        assert_eq!(bit_string(&[7, 0x80]), Ok(&[0x80u8][..]));
+        assert!(bit_string(&[7, 0x81]).is_err(), "unused bits set");
+        assert!(bit_string(&[1]).is_err());
+        assert!(bit_string(&[8, 0]).is_err());
+        assert!(bit_string(&[]).is_err());
+    }
+
+    #[test]
+    fn extension_decoders() {
+        let bc = |v: &[u8]| basic_constraints(v);
+        assert_eq!(
+            bc(&[0x30, 0]),
+            Ok(BasicConstraints {
+                ca: false,
+                path_len: None
+            })
+        );
+        assert_eq!(
+            bc(&[0x30, 6, 1, 1, 0xff, 2, 1, 3]),
+            Ok(BasicConstraints {
+                ca: true,
+                path_len: Some(3)
+            })
+        );
+        assert_eq!(bc(&[0x30, 3, 2, 1, 0]).unwrap().path_len, Some(0));
+        assert!(bc(&[0x30, 3, 1, 1, 0x01]).is_err(), "BER true");
+        assert!(
+            bc(&[0x30, 7, 2, 5, 1, 0, 0, 0, 0]).is_err(),
+            "path length past u32"
+        );
+        assert!(bc(&[0xb0, 0]).is_err(), "a [16] is not a SEQUENCE");
+        // digitalSignature | keyCertSign, then decipherOnly.
+        assert_eq!(key_usage(&[3, 2, 2, 0x84]), Ok(KeyUsage(0b10_0001)));
+        assert_eq!(key_usage(&[3, 3, 7, 0, 0x80]), Ok(KeyUsage(1 << 8)));
+        assert!(key_usage(&[4, 1, 0]).is_err());
+        let names = general_names(&[0x30, 9, 0x82, 1, b'a', 0x82, 1, 0xff, 0x87, 1, 7]).unwrap();
+        assert!(matches!(names[0], GeneralName::Dns("a")));
+        assert!(
+            matches!(names[1], GeneralName::Invalid(2)),
+            "not UTF-8: kept, unusable"
+        );
+        assert!(matches!(names[2], GeneralName::Ip([7])));
+        assert!(
+            general_names(&[0x30, 3, 0x89, 1, 0]).is_err(),
+            "no such GeneralName type"
+        );
+        assert!(
+            general_names(&[0x30, 3, 0x02, 1, 0]).is_err(),
+            "not context-specific"
+        );
+    }
 }

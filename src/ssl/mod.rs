@@ -4,6 +4,8 @@
 
 pub mod ca_names;
 pub(crate) mod cert;
+#[cfg(test)]
+mod cert_tests;
 mod chain;
 pub mod cipher_list;
 mod config;
