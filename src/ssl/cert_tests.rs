@@ -305,3 +305,24 @@ fn mutations_never_panic_and_never_loosen() {
     // Most changes land in key or signature bytes, which still parse.
     assert!(accepted > 1000, "{accepted}");
 }
+
+/// What the name-constraint changes fix, seen through x509-parser's reading (the code before
+/// them): it read an IA5String emailAddress and a PrintableString value as "not a string".
+#[test]
+fn x509_parser_read_only_utf8_strings_as_text() {
+    let all = fixtures();
+    let (_, leaf) = all
+        .iter()
+        .find(|(n, _)| n.ends_with("testdata/leaf.pem#0"))
+        .unwrap();
+    let (_, x) = X509Certificate::from_der(leaf).unwrap();
+    let email = x.subject().iter_email().next().unwrap();
+    assert!(email.attr_value().as_str().is_err());
+    let ours = Certificate::parse(leaf).unwrap();
+    let email = ours
+        .subject
+        .all(crate::ssl::cert::oids::EMAIL_ADDRESS)
+        .next()
+        .unwrap();
+    assert_eq!(email.ia5(), Some("admin@example.com"));
+}

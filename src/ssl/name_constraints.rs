@@ -380,6 +380,10 @@ fn der_length(len: usize) -> Option<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use rustls_pki_types::pem::PemObject;
+
     use super::*;
 
     #[test]
@@ -402,6 +406,44 @@ mod tests {
         assert!(email_within("a@x.example.com", ".example.com").unwrap());
         assert!(!email_within("b@example.com", "a@example.com").unwrap());
         assert!(email_within("nope", "example.com").is_err());
+    }
+
+    /// OpenSSL's canonical form folds every string type: a PrintableString `US` and a
+    /// UTF8String `us` are one name (x509-parser's reading compared the first by its bytes).
+    #[test]
+    fn directory_names_compare_canonically_across_string_types() {
+        let printable = [
+            0x30, 0x0d, 0x31, 0x0b, 0x30, 0x09, 0x06, 0x03, 0x55, 0x04, 0x06, 0x13, 0x02, b'U', b'S',
+        ];
+        let mut utf8 = printable;
+        utf8[11..].copy_from_slice(&[0x0c, 0x02, b'u', b's']);
+        let (a, b) = (
+            cert::Name::parse(&printable).unwrap(),
+            cert::Name::parse(&utf8).unwrap(),
+        );
+        assert_eq!(rdns(&a), rdns(&b));
+        // A value that is not a string compares by its DER.
+        let mut integer = printable;
+        integer[11..].copy_from_slice(&[0x02, 0x02, b'U', b'S']);
+        assert_ne!(rdns(&cert::Name::parse(&integer).unwrap()), rdns(&a));
+    }
+
+    /// A subject emailAddress is an IA5String (OpenSSL requires one); x509-parser's `as_str`
+    /// read UTF8Strings only, so it was "not a string" (53) instead of being checked.
+    #[test]
+    fn subject_email_is_an_ia5string() {
+        let der = rustls_pki_types::CertificateDer::pem_slice_iter(include_bytes!("testdata/leaf.pem"))
+            .next()
+            .unwrap()
+            .unwrap();
+        let leaf = Certificate::parse(der.as_ref()).unwrap();
+        // excludedSubtrees [1] { GeneralSubtree { rfc822Name "example.com" } }
+        let mut value = vec![0xa1, 0x0f, 0x30, 0x0d, 0x81, 0x0b];
+        value.extend_from_slice(b"example.com");
+        let c = Constraints::from_anchor_value(&value).unwrap();
+        let (code, why) = c.check(&leaf, true).unwrap_err();
+        assert_eq!(code, VerifyCode::ERR_EXCLUDED_VIOLATION, "{why}");
+        assert!(why.contains("admin@example.com"), "{why}");
     }
 
     #[test]
