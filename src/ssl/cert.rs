@@ -207,10 +207,12 @@ impl<'a> Certificate<'a> {
         Ok(first)
     }
 
-    /// basicConstraints: `Ok(None)` when absent, `Err` when duplicated or malformed.
+    /// basicConstraints: `Ok(None)` when absent or malformed, `Err` when duplicated. A malformed
+    /// one counts as absent, as in x509-parser's accessor and OpenSSL's `check_ca` (which then
+    /// judges by keyUsage); the chain check reports it as 41 separately.
     pub(crate) fn basic_constraints(&self) -> std::result::Result<Option<BasicConstraints>, ()> {
         match self.extension(oids::BASIC_CONSTRAINTS) {
-            Ok(Some(e)) => basic_constraints(e.value).map(Some).map_err(|_| ()),
+            Ok(Some(e)) => Ok(basic_constraints(e.value).ok()),
             Ok(None) => Ok(None),
             Err(Duplicate) => Err(()),
         }
@@ -251,13 +253,12 @@ impl<'a> Certificate<'a> {
             .find_map(|e| der::only(e.value, OCTET_STRING).ok())
     }
 
-    /// The keyIdentifier of the first authorityKeyIdentifier that decodes.
+    /// The first keyIdentifier among the authorityKeyIdentifiers that decode.
     pub(crate) fn authority_key_id(&self) -> Option<&'a [u8]> {
         self.extensions
             .iter()
             .filter(|e| e.oid == oids::AUTHORITY_KEY_ID)
-            .find_map(|e| authority_key_id(e.value).ok())
-            .flatten()
+            .find_map(|e| authority_key_id(e.value).ok().flatten())
     }
 
     /// basicConstraints cA, false when absent or unreadable.
