@@ -11,8 +11,6 @@ use ring::aead::{self, LessSafeKey, UnboundKey};
 use ring::agreement::{self, EphemeralPrivateKey};
 use ring::rand::SystemRandom;
 use ring::signature;
-use x509_parser::prelude::FromDer;
-use x509_parser::x509::SubjectPublicKeyInfo;
 
 use super::host::{Aead, Group, HostCrypto, HostError, Sig, TAG_LEN};
 
@@ -186,16 +184,9 @@ impl HostCrypto for RingHost {
         }
         // Takes the key back out of the SubjectPublicKeyInfo, so the DER that
         // `host::spki` builds is checked too.
-        let (rest, info) = SubjectPublicKeyInfo::from_der(spki).map_err(err)?;
-        assert!(rest.is_empty(), "trailing bytes after the SPKI");
-        let curve = info
-            .algorithm
-            .parameters
-            .as_ref()
-            .and_then(|p| p.as_oid().ok())
-            .map(|o| o.to_id_string());
-        let p256 = curve.as_deref() == Some("1.2.840.10045.3.1.7");
-        let key = info.subject_public_key.data.as_ref();
+        let info = crate::ssl::cert::Spki::parse(spki).map_err(err)?;
+        let p256 = info.parameters == Some((0x06, &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07][..]));
+        let key = info.key;
         let alg: &dyn signature::VerificationAlgorithm = match (alg, p256) {
             (Sig::EcdsaSha256, true) => &signature::ECDSA_P256_SHA256_ASN1,
             (Sig::EcdsaSha384, true) => &signature::ECDSA_P256_SHA384_ASN1,

@@ -14,15 +14,13 @@
 //! algorithm set: that set (rustls-webpki's) refuses RSA keys under 2048 bits outright, and
 //! OpenSSL reports such a CA as "key too weak" (67) while still checking what it signed. With
 //! ring's 1024-bit legacy variants the signature is still verified, so a callback that
-//! accepts 67 is not also accepting a forged signature. (x509-parser's `verify` feature would
-//! be ring underneath too, without the choice of variant.)
+//! accepts 67 is not also accepting a forged signature.
 
 use ring::signature::{self, UnparsedPublicKey, VerificationAlgorithm};
 use rustls_pki_types::{alg_id, TrustAnchor};
-use x509_parser::certificate::X509Certificate;
-use x509_parser::extensions::ParsedExtension;
-use x509_parser::public_key::PublicKey;
 
+use crate::ssl::cert::{oids, Certificate};
+use crate::ssl::der::{self, oid_string, Reader};
 use crate::ssl::name_constraints::Constraints;
 use crate::ssl::verify::Purpose;
 use crate::ssl::verify_code::VerifyCode;
@@ -89,7 +87,7 @@ pub(crate) struct Inputs<'a> {
 
 struct Cert<'a> {
     der: &'a [u8],
-    x: X509Certificate<'a>,
+    x: Certificate<'a>,
 }
 
 /// A trust anchor, with its certificate when it was loaded as one.
@@ -127,7 +125,7 @@ impl<'a> Pools<'a> {
 
     fn subject(&self, link: Link) -> &[u8] {
         match (link, self.cert(link)) {
-            (_, Some(c)) => name_value(c.x.subject().as_raw()),
+            (_, Some(c)) => c.x.subject.contents(),
             (Link::Anchor(i), None) => self.anchors.get(i).map_or(&[], |a| a.ta.subject.as_ref()),
             _ => &[],
         }
@@ -136,7 +134,7 @@ impl<'a> Pools<'a> {
     /// The SubjectPublicKeyInfo contents (no outer header) of a chain member.
     fn spki(&self, link: Link) -> &[u8] {
         match (link, self.cert(link)) {
-            (_, Some(c)) => name_value(c.x.public_key().raw),
+            (_, Some(c)) => c.x.spki.contents(),
             (Link::Anchor(i), None) => self
                 .anchors
                 .get(i)
@@ -161,8 +159,8 @@ pub(crate) fn examine(inputs: &Inputs<'_>) -> Result<Examined, String> {
         .map(|ta| Anchor {
             ta,
             cert: inputs.anchor_certs.iter().filter_map(|d| parse(d)).find(|c| {
-                name_value(c.x.subject().as_raw()) == ta.subject.as_ref()
-                    && name_value(c.x.public_key().raw) == ta.subject_public_key_info.as_ref()
+                c.x.subject.contents() == ta.subject.as_ref()
+                    && c.x.spki.contents() == ta.subject_public_key_info.as_ref()
             }),
         })
         .collect();
@@ -184,23 +182,22 @@ pub(crate) fn examine(inputs: &Inputs<'_>) -> Result<Examined, String> {
 }
 
 fn parse(der: &[u8]) -> Option<Cert<'_>> {
-    match x509_parser::parse_x509_certificate(der) {
-        Ok(([], x)) => Some(Cert { der, x }),
-        _ => None,
-    }
+    Certificate::parse(der).ok().map(|x| Cert { der, x })
 }
 
 /// Who a certificate is, for error details.
 fn who(c: &Cert<'_>) -> String {
+    // The first common name when it is a UTF8String (as before, when x509-parser's `as_str`
+    // read only those); otherwise the whole name.
     let cn =
-        c.x.subject()
-            .iter_common_name()
+        c.x.subject
+            .all(oids::COMMON_NAME)
             .next()
-            .and_then(|a| a.attr_value().as_str().ok())
-            .map(str::to_string);
+            .filter(|a| a.tag == 0x0c)
+            .and_then(|a| std::str::from_utf8(a.value).ok());
     match cn {
         Some(cn) => format!("CN={cn}"),
-        None => crate::ssl::x509::name_text(c.x.subject().as_raw()),
+        None => crate::ssl::x509::name_text(c.x.subject.der),
     }
 }
 
@@ -267,8 +264,8 @@ fn build(pools: &Pools<'_>, inputs: &Inputs<'_>, errors: &mut Vec<Found>) -> Vec
             let same = |a: &Anchor<'_>| match &a.cert {
                 Some(t) => t.der == c.der,
                 None => {
-                    a.ta.subject.as_ref() == name_value(c.x.subject().as_raw())
-                        && a.ta.subject_public_key_info.as_ref() == name_value(c.x.public_key().raw)
+                    a.ta.subject.as_ref() == c.x.subject.contents()
+                        && a.ta.subject_public_key_info.as_ref() == c.x.spki.contents()
                 }
             };
             if let Some(i) = pools.anchors.iter().position(same) {
@@ -357,7 +354,7 @@ fn report_end(pools: &Pools<'_>, chain: &[Link], too_long: bool, errors: &mut Ve
         (false, _) => {
             let issuer = pools
                 .cert(top)
-                .map(|c| crate::ssl::x509::name_text(c.x.issuer().as_raw()))
+                .map(|c| crate::ssl::x509::name_text(c.x.issuer.der))
                 .unwrap_or_default();
             push(
                 errors,
@@ -384,13 +381,13 @@ fn report_end(pools: &Pools<'_>, chain: &[Link], too_long: bool, errors: &mut Ve
 /// contradict; one whose key verifies the signature wins, then one currently valid, then the
 /// first (as OpenSSL's `find_issuer`, which also prefers a valid one).
 fn find_issuer(pools: &Pools<'_>, c: &Cert<'_>, candidates: Vec<Link>, now: i64) -> Option<Link> {
-    let issuer = name_value(c.x.issuer().as_raw());
-    let aki = authority_key_id(&c.x);
+    let issuer = c.x.issuer.contents();
+    let aki = c.x.authority_key_id();
     candidates
         .into_iter()
         .filter(|l| pools.subject(*l) == issuer)
         .filter(
-            |l| match (aki, pools.cert(*l).and_then(|i| subject_key_id(&i.x))) {
+            |l| match (aki, pools.cert(*l).and_then(|i| i.x.subject_key_id())) {
                 (Some(a), Some(s)) => a == s,
                 _ => true,
             },
@@ -408,28 +405,14 @@ fn find_issuer(pools: &Pools<'_>, c: &Cert<'_>, candidates: Vec<Link>, now: i64)
 
 fn self_signed(c: &Cert<'_>) -> bool {
     self_issued(c)
-        && match (authority_key_id(&c.x), subject_key_id(&c.x)) {
+        && match (c.x.authority_key_id(), c.x.subject_key_id()) {
             (Some(a), Some(s)) => a == s,
             _ => true,
         }
 }
 
 fn self_issued(c: &Cert<'_>) -> bool {
-    c.x.subject().as_raw() == c.x.issuer().as_raw()
-}
-
-fn subject_key_id<'a>(x: &X509Certificate<'a>) -> Option<&'a [u8]> {
-    x.extensions().iter().find_map(|e| match e.parsed_extension() {
-        ParsedExtension::SubjectKeyIdentifier(k) => Some(k.0),
-        _ => None,
-    })
-}
-
-fn authority_key_id<'a>(x: &X509Certificate<'a>) -> Option<&'a [u8]> {
-    x.extensions().iter().find_map(|e| match e.parsed_extension() {
-        ParsedExtension::AuthorityKeyIdentifier(a) => a.key_identifier.as_ref().map(|k| k.0),
-        _ => None,
-    })
+    c.x.subject.der == c.x.issuer.der
 }
 
 // ---- checks ----
@@ -459,7 +442,7 @@ fn check(pools: &Pools<'_>, chain: &[Link], inputs: &Inputs<'_>, errors: &mut Ve
             );
         }
         if let Ok(Some(bc)) = c.x.basic_constraints() {
-            if let Some(max) = bc.value.path_len_constraint {
+            if let Some(max) = bc.path_len {
                 if i > 1 && !self_issued(c) && plen > max {
                     push(
                         errors,
@@ -492,7 +475,7 @@ fn check(pools: &Pools<'_>, chain: &[Link], inputs: &Inputs<'_>, errors: &mut Ve
                 format!("{name} is signed with a digest below the security floor (SHA-1 or weaker)"),
             );
         }
-        if c.x.tbs_certificate.signature != c.x.signature_algorithm {
+        if c.x.tbs_signature != c.x.signature_algorithm {
             push(
                 errors,
                 i,
@@ -504,7 +487,7 @@ fn check(pools: &Pools<'_>, chain: &[Link], inputs: &Inputs<'_>, errors: &mut Ve
         if let Some(issuer) = chain.get(i + 1) {
             if let Some(ca) = pools.cert(*issuer) {
                 if let Ok(Some(ku)) = ca.x.key_usage() {
-                    if !ku.value.key_cert_sign() {
+                    if !ku.key_cert_sign() {
                         push(
                             errors,
                             i + 1,
@@ -528,44 +511,39 @@ fn check(pools: &Pools<'_>, chain: &[Link], inputs: &Inputs<'_>, errors: &mut Ve
 
 /// OpenSSL's list of extensions it understands (`X509_supported_extension`); any other marked
 /// critical makes the certificate unusable.
-const SUPPORTED_EXTENSIONS: &[&str] = &[
-    "2.16.840.1.113730.1.1", // nsCertType
-    "2.5.29.15",             // keyUsage
-    "2.5.29.17",             // subjectAltName
-    "2.5.29.19",             // basicConstraints
-    "2.5.29.32",             // certificatePolicies
-    "2.5.29.31",             // cRLDistributionPoints
-    "2.5.29.37",             // extKeyUsage
-    "1.3.6.1.5.5.7.1.7",     // sbgp-ipAddrBlock
-    "1.3.6.1.5.5.7.1.8",     // sbgp-autonomousSysNum
-    "1.3.6.1.5.5.7.48.1.5",  // id-pkix-OCSP-noCheck
-    "2.5.29.36",             // policyConstraints
-    "1.3.6.1.5.5.7.1.14",    // proxyCertInfo
-    "2.5.29.30",             // nameConstraints
-    "2.5.29.33",             // policyMappings
-    "2.5.29.54",             // inhibitAnyPolicy
+const SUPPORTED_EXTENSIONS: &[&[u8]] = &[
+    oids::NS_CERT_TYPE,
+    oids::KEY_USAGE,
+    oids::SUBJECT_ALT_NAME,
+    oids::BASIC_CONSTRAINTS,
+    oids::CERTIFICATE_POLICIES,
+    oids::CRL_DISTRIBUTION_POINTS,
+    oids::EXT_KEY_USAGE,
+    &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x07], // sbgp-ipAddrBlock
+    &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x08], // sbgp-autonomousSysNum
+    &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x05], // id-pkix-OCSP-noCheck
+    oids::POLICY_CONSTRAINTS,
+    &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x01, 0x0e], // proxyCertInfo
+    oids::NAME_CONSTRAINTS,
+    oids::POLICY_MAPPINGS,
+    oids::INHIBIT_ANY_POLICY,
 ];
 
 fn extensions(c: &Cert<'_>, i: usize, name: &str, errors: &mut Vec<Found>) {
-    if let Some(bad) =
-        c.x.extensions()
-            .iter()
-            .find(|e| matches!(e.parsed_extension(), ParsedExtension::ParseError { .. }))
-    {
+    if let Some(bad) = c.x.extensions.iter().find(|e| !e.decodes()) {
         push(
             errors,
             i,
             VerifyCode::ERR_INVALID_EXTENSION,
             Phase::Extensions,
-            format!("{name}: extension {} does not parse", bad.oid.to_id_string()),
+            format!("{name}: extension {} does not parse", oid_string(bad.oid)),
         );
     }
     let unknown: Vec<String> =
-        c.x.extensions()
+        c.x.extensions
             .iter()
-            .filter(|e| e.critical)
-            .map(|e| e.oid.to_id_string())
-            .filter(|oid| !SUPPORTED_EXTENSIONS.contains(&oid.as_str()))
+            .filter(|e| e.critical && !SUPPORTED_EXTENSIONS.contains(&e.oid))
+            .map(|e| oid_string(e.oid))
             .collect();
     if !unknown.is_empty() {
         push(
@@ -587,13 +565,13 @@ fn extensions(c: &Cert<'_>, i: usize, name: &str, errors: &mut Vec<Found>) {
 fn is_ca(c: &Cert<'_>) -> bool {
     let ku = c.x.key_usage();
     if let Ok(Some(ku)) = &ku {
-        if !ku.value.key_cert_sign() {
+        if !ku.key_cert_sign() {
             return false;
         }
     }
     match c.x.basic_constraints() {
-        Ok(Some(bc)) => bc.value.ca,
-        Ok(None) => (c.x.version().0 == 0 && self_signed(c)) || matches!(ku, Ok(Some(_))),
+        Ok(Some(bc)) => bc.ca,
+        Ok(None) => (c.x.version == 0 && self_signed(c)) || matches!(ku, Ok(Some(_))),
         Err(_) => false,
     }
 }
@@ -607,10 +585,11 @@ fn purpose_fault(c: &Cert<'_>, i: usize, purpose: Purpose) -> Option<String> {
     };
     match c.x.extended_key_usage() {
         Ok(Some(eku)) => {
-            let ok = match purpose {
-                Purpose::Server => eku.value.server_auth,
-                Purpose::Client => eku.value.client_auth,
+            let wanted_oid = match purpose {
+                Purpose::Server => oids::SERVER_AUTH,
+                Purpose::Client => oids::CLIENT_AUTH,
             };
+            let ok = eku.contains(&wanted_oid);
             if !ok {
                 return Some(format!("extendedKeyUsage does not include {label}"));
             }
@@ -623,7 +602,6 @@ fn purpose_fault(c: &Cert<'_>, i: usize, purpose: Purpose) -> Option<String> {
     }
     match c.x.key_usage() {
         Ok(Some(ku)) => {
-            let ku = ku.value;
             let ok = match purpose {
                 Purpose::Server => ku.digital_signature() || ku.key_encipherment() || ku.key_agreement(),
                 Purpose::Client => ku.digital_signature() || ku.key_agreement(),
@@ -638,27 +616,26 @@ fn purpose_fault(c: &Cert<'_>, i: usize, purpose: Purpose) -> Option<String> {
 /// OpenSSL's security level 2 (112-bit keys), the default of current distributions: RSA and
 /// DSA under 2048 bits, and elliptic curves under 224 bits, are refused. A key type this
 /// package cannot use at all is refused too, rather than passed as strong.
-fn key_weakness(x: &X509Certificate<'_>) -> Option<String> {
-    let spki = x.public_key();
-    let oid = spki.algorithm.algorithm.to_id_string();
+fn key_weakness(x: &Certificate<'_>) -> Option<String> {
+    let spki = &x.spki;
+    let oid = oid_string(spki.algorithm);
     match oid.as_str() {
-        // rsaEncryption, RSASSA-PSS
-        "1.2.840.113549.1.1.1" | "1.2.840.113549.1.1.10" => {
-            let bits = match spki.parsed() {
-                Ok(PublicKey::RSA(rsa)) => rsa.key_size(),
-                _ => return Some("the RSA key does not parse".into()),
+        // rsaEncryption, RSASSA-PSS. x509-parser read the RSAPublicKey only for rsaEncryption,
+        // so a PSS key never parsed: kept, as "does not parse" is what OpenSSL's level 2
+        // makes of a key it cannot size either way.
+        "1.2.840.113549.1.1.1" => {
+            let Some(bits) = rsa_modulus_bits(spki.key) else {
+                return Some("the RSA key does not parse".into());
             };
             (bits < 2048).then(|| format!("RSA key of {bits} bits, below the 2048-bit floor"))
         }
+        "1.2.840.113549.1.1.10" => Some("the RSA key does not parse".into()),
         // id-ecPublicKey: the curve decides.
         "1.2.840.10045.2.1" => {
-            let curve = spki
-                .algorithm
-                .parameters
-                .as_ref()
-                .and_then(|p| p.as_oid().ok())
-                .map(|o| o.to_id_string())
-                .unwrap_or_default();
+            let curve = match spki.parameters {
+                Some((0x06, curve)) => oid_string(curve),
+                _ => String::new(),
+            };
             match curve.as_str() {
                 "1.3.132.0.33" | "1.2.840.10045.3.1.7" | "1.3.132.0.34" | "1.3.132.0.35" => None,
                 _ => Some(format!("elliptic curve {curve:?} is too weak or not supported")),
@@ -672,29 +649,48 @@ fn key_weakness(x: &X509Certificate<'_>) -> Option<String> {
     }
 }
 
+/// The size of an RSAPublicKey's modulus in bits, counted exactly as OpenSSL's `BN_num_bits`
+/// does (x509-parser counted whole bytes, so a 2047-bit modulus was "2040 bits"; both are weak).
+fn rsa_modulus_bits(key: &[u8]) -> Option<usize> {
+    let mut outer = Reader::new(key);
+    let mut seq = outer.nested(der::SEQUENCE).ok()?;
+    let modulus = seq.uint().ok()?;
+    seq.uint().ok()?;
+    seq.finish().ok()?;
+    outer.finish().ok()?;
+    let top = modulus.first().map_or(0, |b| 8 - b.leading_zeros());
+    let top = usize::try_from(top).ok()?;
+    Some(
+        modulus
+            .len()
+            .saturating_sub(1)
+            .saturating_mul(8)
+            .saturating_add(top),
+    )
+}
+
 /// Signed with SHA-1 or MD5, which OpenSSL's level 2 refuses below the top of the chain.
-fn weak_digest(x: &X509Certificate<'_>) -> bool {
+fn weak_digest(x: &Certificate<'_>) -> bool {
     matches!(
-        x.signature_algorithm.algorithm.to_id_string().as_str(),
+        oid_string(x.signature_oid).as_str(),
         "1.2.840.113549.1.1.4" | "1.2.840.113549.1.1.5" | "1.2.840.10045.4.1" | "1.2.840.10040.4.3"
     )
 }
 
-fn time_fault(x: &X509Certificate<'_>, now: i64) -> Option<(VerifyCode, String)> {
-    let v = x.validity();
-    if now < v.not_before.timestamp() {
+fn time_fault(x: &Certificate<'_>, now: i64) -> Option<(VerifyCode, String)> {
+    if now < x.not_before.0 {
         return Some((
             VerifyCode::ERR_CERT_NOT_YET_VALID,
             format!(
                 "is not valid before {}",
-                crate::ssl::x509::openssl_time(v.not_before)
+                crate::ssl::x509::openssl_time(x.not_before)
             ),
         ));
     }
-    if now > v.not_after.timestamp() {
+    if now > x.not_after.0 {
         return Some((
             VerifyCode::ERR_CERT_HAS_EXPIRED,
-            format!("expired at {}", crate::ssl::x509::openssl_time(v.not_after)),
+            format!("expired at {}", crate::ssl::x509::openssl_time(x.not_after)),
         ));
     }
     None
@@ -716,9 +712,9 @@ fn name_constraints(
     for above in chain.iter().skip(i + 1).rev() {
         let (constraints, whose) = match (pools.cert(*above), above) {
             (Some(ca), _) => (
-                ca.x.extensions()
+                ca.x.extensions
                     .iter()
-                    .find(|e| e.oid.to_id_string() == "2.5.29.30")
+                    .find(|e| e.oid == oids::NAME_CONSTRAINTS)
                     .map(|e| Constraints::from_der(e.value)),
                 who(ca),
             ),
@@ -780,15 +776,6 @@ pub(crate) fn tlv(input: &[u8]) -> Option<Element<'_>> {
     let whole_len = input.len().checked_sub(rest.len())?;
     let whole = input.get(..whole_len)?;
     Some((tag, contents, whole, rest))
-}
-
-/// The contents of a DER element (a Name or SubjectPublicKeyInfo without its header), or
-/// the input when it is not one element.
-fn name_value(der: &[u8]) -> &[u8] {
-    match tlv(der) {
-        Some((_, contents, _, [])) => contents,
-        _ => der,
-    }
 }
 
 /// Checks that `cert_der` was signed by the key in `issuer_spki` (SubjectPublicKeyInfo
@@ -944,8 +931,7 @@ mod tests {
     const CA: &[u8] = include_bytes!("../../js-tests/fixtures/ca.der");
 
     fn spki_of(der: &[u8]) -> Vec<u8> {
-        let (_, x) = x509_parser::parse_x509_certificate(der).unwrap();
-        name_value(x.public_key().raw).to_vec()
+        Certificate::parse(der).unwrap().spki.contents().to_vec()
     }
 
     #[test]

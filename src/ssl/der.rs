@@ -2,8 +2,8 @@
 //!
 //! Keys are read here rather than with the `der`/`pkcs8`/`pkcs5` crates, which cost about
 //! 50 KB of wasm (docs/size.md) for the handful of structures `pkey` and `pbes2` read.
-//! Certificates are x509-parser's business, not this module's. It is strict where DER is:
-//! definite, minimal lengths; single-byte tags; minimal INTEGERs.
+//! Certificates are read with it too (`cert`). It is strict where DER is: definite, minimal
+//! lengths; single-byte tags; minimal INTEGERs.
 
 pub(crate) const SEQUENCE: u8 = 0x30;
 pub(crate) const INTEGER: u8 = 0x02;
@@ -45,6 +45,12 @@ impl<'a> Reader<'a> {
 
     /// The next TLV's tag and contents.
     pub(crate) fn any(&mut self) -> Result<(u8, &'a [u8])> {
+        self.element().map(|(tag, contents, _)| (tag, contents))
+    }
+
+    /// The next TLV's tag, contents, and the whole TLV (header included).
+    pub(crate) fn element(&mut self) -> Result<(u8, &'a [u8], &'a [u8])> {
+        let start = self.rest;
         let (&tag, after_tag) = self.rest.split_first().ok_or(Malformed("truncated"))?;
         if tag & 0x1f == 0x1f {
             return Err(Malformed("multi-byte tag"));
@@ -67,7 +73,9 @@ impl<'a> Reader<'a> {
         };
         let (contents, rest) = after_len.split_at_checked(len).ok_or(Malformed("truncated"))?;
         self.rest = rest;
-        Ok((tag, contents))
+        let whole_len = start.len().saturating_sub(rest.len());
+        let whole = start.get(..whole_len).ok_or(Malformed("truncated"))?;
+        Ok((tag, contents, whole))
     }
 
     /// The contents of the next TLV, which must have `tag`.

@@ -3,6 +3,9 @@
 #![forbid(unsafe_code)]
 
 pub mod ca_names;
+pub(crate) mod cert;
+#[cfg(test)]
+mod cert_tests;
 mod chain;
 pub mod cipher_list;
 mod config;

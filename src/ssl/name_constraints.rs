@@ -6,10 +6,8 @@
 //! Everything here is owned, so constraints from a certificate and from a bare trust anchor
 //! (known only by its name, key and constraints) are handled alike.
 
-use x509_parser::extensions::{GeneralName, NameConstraints};
-use x509_parser::prelude::FromDer;
-use x509_parser::x509::X509Name;
-
+use crate::ssl::cert::{self, oids, Certificate, GeneralName};
+use crate::ssl::der::{Reader, SEQUENCE};
 use crate::ssl::verify_code::VerifyCode;
 
 /// OpenSSL stops at 2^20 name/constraint comparisons (`NAME_CHECK_MAX`): a certificate with
@@ -17,10 +15,13 @@ use crate::ssl::verify_code::VerifyCode;
 const MAX_COMPARISONS: usize = 1 << 20;
 
 /// One attribute of a distinguished name, compared as OpenSSL's canonical form does: the
-/// type, and a string value case-folded with runs of spaces collapsed (other values by bytes).
+/// type, and a value of any string type as UTF-8, case-folded with runs of spaces collapsed
+/// (other values by their DER). x509-parser's reading folded UTF8Strings only and compared
+/// the other string types by their bytes; OpenSSL's `x509_name_canon` folds them all.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Attribute {
-    oid: String,
+    oid: Vec<u8>,
+    text: bool,
     value: Vec<u8>,
 }
 
@@ -60,67 +61,36 @@ pub(crate) struct Constraints {
 }
 
 impl Constraints {
-    fn from_parsed(nc: &NameConstraints<'_>) -> Self {
-        let convert = |subtrees: &Option<Vec<x509_parser::extensions::GeneralSubtree<'_>>>| {
-            subtrees.iter().flatten().map(|s| general_name(&s.base)).collect()
-        };
-        Self {
-            permitted: convert(&nc.permitted_subtrees),
-            excluded: convert(&nc.excluded_subtrees),
-        }
-    }
-
     /// From the DER of a nameConstraints extension's value (the NameConstraints SEQUENCE).
     ///
-    /// x509-parser skips a subtree list it cannot parse and reports no constraint at all,
-    /// which would turn a malformed constraint into none: the structure is walked here too,
-    /// and anything it does not account for is an error (41), as is a subtree with a minimum
-    /// or maximum (49, as OpenSSL), so that a constraint is never silently dropped.
+    /// Anything the structure does not account for is an error (41), as is a subtree with a
+    /// minimum or maximum (49, as OpenSSL), so that a constraint is never silently dropped.
     pub(crate) fn from_der(der: &[u8]) -> Result<Self, VerifyCode> {
-        let malformed = VerifyCode::ERR_INVALID_EXTENSION;
-        let nc = match NameConstraints::from_der(der) {
-            Ok(([], nc)) => nc,
-            _ => return Err(malformed),
-        };
-        let (tag, mut contents, _, rest) = crate::ssl::chain::tlv(der).ok_or(malformed)?;
-        if tag != 0x30 || !rest.is_empty() {
-            return Err(malformed);
-        }
-        let mut counts = [None, None];
-        for (slot, wanted) in [(0usize, 0xa0u8), (1, 0xa1)] {
-            let Some((tag, list, _, after)) = crate::ssl::chain::tlv(contents) else {
-                break;
-            };
-            if tag != wanted {
+        let malformed = |_| VerifyCode::ERR_INVALID_EXTENSION;
+        let mut outer = Reader::new(der);
+        let mut seq = outer.nested(SEQUENCE).map_err(malformed)?;
+        outer.finish().map_err(malformed)?;
+        let mut out = Self::default();
+        let mut minmax = false;
+        for (tag, list) in [(0xa0, &mut out.permitted), (0xa1, &mut out.excluded)] {
+            let Some(subtrees) = seq.optional(tag).map_err(malformed)? else {
                 continue;
+            };
+            let mut subtrees = Reader::new(subtrees);
+            if subtrees.is_empty() {
+                return Err(VerifyCode::ERR_INVALID_EXTENSION);
             }
-            contents = after;
-            let mut n = 0usize;
-            let mut list = list;
-            while !list.is_empty() {
-                let (tag, subtree, _, after) = crate::ssl::chain::tlv(list).ok_or(malformed)?;
-                let (_, _, _, extra) = crate::ssl::chain::tlv(subtree).ok_or(malformed)?;
-                if tag != 0x30 {
-                    return Err(malformed);
-                }
-                if !extra.is_empty() {
-                    return Err(VerifyCode::ERR_SUBTREE_MINMAX);
-                }
-                n = n.saturating_add(1);
-                list = after;
-            }
-            if let Some(c) = counts.get_mut(slot) {
-                *c = Some(n);
+            while !subtrees.is_empty() {
+                let mut subtree = subtrees.nested(SEQUENCE).map_err(malformed)?;
+                list.push(general_name(&GeneralName::read(&mut subtree).map_err(malformed)?));
+                minmax |= !subtree.is_empty();
             }
         }
-        let parsed = [
-            nc.permitted_subtrees.as_ref().map(Vec::len),
-            nc.excluded_subtrees.as_ref().map(Vec::len),
-        ];
-        if !contents.is_empty() || counts != parsed {
-            return Err(malformed);
+        seq.finish().map_err(malformed)?;
+        if minmax {
+            return Err(VerifyCode::ERR_SUBTREE_MINMAX);
         }
-        Ok(Self::from_parsed(&nc))
+        Ok(out)
     }
 
     /// From a trust anchor's `name_constraints`: the contents of the NameConstraints
@@ -134,11 +104,7 @@ impl Constraints {
 
     /// Checks one certificate's names (its subject, the e-mail addresses in it, its SANs, and
     /// for a leaf without DNS SANs its host-name-like common names, as OpenSSL).
-    pub(crate) fn check(
-        &self,
-        cert: &x509_parser::certificate::X509Certificate<'_>,
-        is_leaf: bool,
-    ) -> Result<(), (VerifyCode, String)> {
+    pub(crate) fn check(&self, cert: &Certificate<'_>, is_leaf: bool) -> Result<(), (VerifyCode, String)> {
         let names = names_of(cert, is_leaf)?;
         let work = names
             .len()
@@ -289,28 +255,30 @@ fn ip_within(ip: &[u8], base: &[u8]) -> bool {
 
 fn general_name(g: &GeneralName<'_>) -> Name {
     match g {
-        GeneralName::DNSName(s) => Name::Dns(s.to_ascii_lowercase()),
-        GeneralName::RFC822Name(s) => Name::Email((*s).to_string()),
-        GeneralName::URI(s) => Name::Uri((*s).to_string()),
-        GeneralName::IPAddress(b) => Name::Ip(b.to_vec()),
-        GeneralName::DirectoryName(n) => Name::Dir(rdns(n)),
-        GeneralName::OtherName(..) => Name::Other(0),
-        GeneralName::X400Address(_) => Name::Other(3),
-        GeneralName::EDIPartyName(_) => Name::Other(5),
-        GeneralName::RegisteredID(_) => Name::Other(8),
-        GeneralName::Invalid(tag, _) => Name::Other(u8::try_from(tag.0).unwrap_or(u8::MAX)),
+        GeneralName::Dns(s) => Name::Dns(s.to_ascii_lowercase()),
+        GeneralName::Email(s) => Name::Email((*s).to_string()),
+        GeneralName::Uri(s) => Name::Uri((*s).to_string()),
+        GeneralName::Ip(b) => Name::Ip(b.to_vec()),
+        GeneralName::Directory(n) => Name::Dir(rdns(n)),
+        other => Name::Other(other.kind()),
     }
 }
 
-fn rdns(name: &X509Name<'_>) -> Rdns {
-    name.iter_rdn()
+fn rdns(name: &cert::Name<'_>) -> Rdns {
+    name.rdns
+        .iter()
         .map(|rdn| {
             rdn.iter()
-                .map(|atv| Attribute {
-                    oid: atv.attr_type().to_id_string(),
-                    value: match atv.attr_value().as_str() {
-                        Ok(s) => canonical(s).into_bytes(),
-                        Err(_) => atv.attr_value().data.to_vec(),
+                .map(|atv| match atv.text() {
+                    Some(s) => Attribute {
+                        oid: atv.oid.to_vec(),
+                        text: true,
+                        value: canonical(&s).into_bytes(),
+                    },
+                    None => Attribute {
+                        oid: atv.oid.to_vec(),
+                        text: false,
+                        value: atv.value_der.to_vec(),
                     },
                 })
                 .collect()
@@ -344,19 +312,23 @@ fn host_like(cn: &str) -> Option<String> {
     ok.then(|| cn.to_ascii_lowercase())
 }
 
-fn names_of(
-    cert: &x509_parser::certificate::X509Certificate<'_>,
-    is_leaf: bool,
-) -> Result<Vec<Name>, (VerifyCode, String)> {
+fn names_of(cert: &Certificate<'_>, is_leaf: bool) -> Result<Vec<Name>, (VerifyCode, String)> {
     let mut names = Vec::new();
-    let subject = cert.subject();
-    if subject.iter_rdn().next().is_some() {
+    let subject = &cert.subject;
+    if !subject.rdns.is_empty() {
         names.push(Name::Dir(rdns(subject)));
     }
-    for email in subject.iter_email() {
-        match email.attr_value().as_str() {
-            Ok(s) => names.push(Name::Email(s.to_string())),
-            Err(_) => {
+    // OpenSSL wants an IA5String (what emailAddress is); a UTF8String is accepted too, as it
+    // was when x509-parser read these.
+    for email in subject.all(oids::EMAIL_ADDRESS) {
+        let text = email.ia5().or_else(|| {
+            (email.tag == 0x0c)
+                .then(|| std::str::from_utf8(email.value).ok())
+                .flatten()
+        });
+        match text {
+            Some(s) => names.push(Name::Email(s.to_string())),
+            None => {
                 return Err((
                     VerifyCode::ERR_UNSUPPORTED_NAME_SYNTAX,
                     "an emailAddress in the subject is not a string".into(),
@@ -364,14 +336,14 @@ fn names_of(
             }
         }
     }
-    let san = cert.subject_alternative_name().map_err(|e| {
+    let san = cert.subject_alt_names().map_err(|e| {
         (
             VerifyCode::ERR_INVALID_EXTENSION,
             format!("subjectAltName does not parse: {e}"),
         )
     })?;
     let mut has_dns = false;
-    for g in san.iter().flat_map(|s| s.value.general_names.iter()) {
+    for g in san.iter().flatten() {
         let name = match general_name(g) {
             Name::Uri(uri) => Name::Uri(uri_host(&uri).ok_or_else(|| {
                 (
@@ -385,8 +357,10 @@ fn names_of(
         names.push(name);
     }
     if is_leaf && !has_dns {
-        for cn in subject.iter_common_name() {
-            if let Some(host) = cn.attr_value().as_str().ok().and_then(host_like) {
+        // Common names of any string type, as OpenSSL's `cn2dnsid` converts them to UTF-8
+        // (x509-parser's reading saw UTF8Strings only).
+        for cn in subject.all(oids::COMMON_NAME) {
+            if let Some(host) = cn.text().as_deref().and_then(host_like) {
                 names.push(Name::Dns(host));
             }
         }
@@ -406,6 +380,10 @@ fn der_length(len: usize) -> Option<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use rustls_pki_types::pem::PemObject;
+
     use super::*;
 
     #[test]
@@ -430,6 +408,44 @@ mod tests {
         assert!(email_within("nope", "example.com").is_err());
     }
 
+    /// OpenSSL's canonical form folds every string type: a PrintableString `US` and a
+    /// UTF8String `us` are one name (x509-parser's reading compared the first by its bytes).
+    #[test]
+    fn directory_names_compare_canonically_across_string_types() {
+        let printable = [
+            0x30, 0x0d, 0x31, 0x0b, 0x30, 0x09, 0x06, 0x03, 0x55, 0x04, 0x06, 0x13, 0x02, b'U', b'S',
+        ];
+        let mut utf8 = printable;
+        utf8[11..].copy_from_slice(&[0x0c, 0x02, b'u', b's']);
+        let (a, b) = (
+            cert::Name::parse(&printable).unwrap(),
+            cert::Name::parse(&utf8).unwrap(),
+        );
+        assert_eq!(rdns(&a), rdns(&b));
+        // A value that is not a string compares by its DER.
+        let mut integer = printable;
+        integer[11..].copy_from_slice(&[0x02, 0x02, b'U', b'S']);
+        assert_ne!(rdns(&cert::Name::parse(&integer).unwrap()), rdns(&a));
+    }
+
+    /// A subject emailAddress is an IA5String (OpenSSL requires one); x509-parser's `as_str`
+    /// read UTF8Strings only, so it was "not a string" (53) instead of being checked.
+    #[test]
+    fn subject_email_is_an_ia5string() {
+        let der = rustls_pki_types::CertificateDer::pem_slice_iter(include_bytes!("testdata/leaf.pem"))
+            .next()
+            .unwrap()
+            .unwrap();
+        let leaf = Certificate::parse(der.as_ref()).unwrap();
+        // excludedSubtrees [1] { GeneralSubtree { rfc822Name "example.com" } }
+        let mut value = vec![0xa1, 0x0f, 0x30, 0x0d, 0x81, 0x0b];
+        value.extend_from_slice(b"example.com");
+        let c = Constraints::from_anchor_value(&value).unwrap();
+        let (code, why) = c.check(&leaf, true).unwrap_err();
+        assert_eq!(code, VerifyCode::ERR_EXCLUDED_VIOLATION, "{why}");
+        assert!(why.contains("admin@example.com"), "{why}");
+    }
+
     #[test]
     fn anchor_constraints_parse_from_their_value() {
         // permittedSubtrees [0] { GeneralSubtree { dNSName "test" } }
@@ -437,7 +453,7 @@ mod tests {
         let c = Constraints::from_anchor_value(&value).unwrap();
         assert_eq!(c.permitted, vec![Name::Dns("test".into())]);
         assert!(Constraints::from_anchor_value(&[0xa0, 0x08]).is_err());
-        // A permitted list x509-parser cannot read must not become "no constraint".
+        // A permitted list that does not parse must not become "no constraint".
         let bad = [0xa0, 0x04, 0x30, 0x02, 0x82, 0x05];
         assert_eq!(
             Constraints::from_anchor_value(&bad),

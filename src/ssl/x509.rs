@@ -2,22 +2,17 @@
 //! offer, printed the way OpenSSL prints them so that Python habits carry over.
 //!
 //! An `X509` keeps only its DER. Construction proves the DER parses, and each getter parses it
-//! again on demand: a borrowed `x509_parser` certificate cannot live beside the bytes it borrows,
-//! and getters are called rarely enough that the re-parse costs nothing that matters.
+//! again on demand (`cert::Certificate`): a borrowed certificate cannot live beside the bytes it
+//! borrows, and getters are called rarely enough that the re-parse costs nothing that matters.
 
 use std::fmt::Write as _;
 
+use crate::ssl::cert::{Attribute, Certificate, GeneralName, Name, Time};
+use crate::ssl::der::oid_string;
+use crate::ssl::error::{Error, Result};
 use ring::digest;
 use rustls_pki_types::pem::{self, PemObject};
 use rustls_pki_types::CertificateDer;
-use x509_parser::asn1_rs::{Any, Tag, ToDer};
-use x509_parser::certificate::X509Certificate;
-use x509_parser::extensions::GeneralName;
-use x509_parser::prelude::FromDer;
-use x509_parser::time::ASN1Time;
-use x509_parser::x509::X509Name as ParsedName;
-
-use crate::ssl::error::{Error, Result};
 
 /// A parsed-on-demand certificate. Construction checks that the DER parses.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,11 +35,10 @@ pub const DIGEST_NAMES: &[&str] = &["sha1", "sha256", "sha384", "sha512"];
 impl X509 {
     /// One DER certificate, with nothing after it.
     pub fn from_der(der: &[u8]) -> Result<Self> {
-        match x509_parser::parse_x509_certificate(der) {
-            Ok(([], _)) => Ok(Self {
+        match Certificate::parse(der) {
+            Ok(_) => Ok(Self {
                 der: CertificateDer::from(der.to_vec()),
             }),
-            Ok(_) => Err(Error::x509("trailing data after the certificate")),
             Err(e) => Err(Error::x509(format!("not a valid certificate: {e}"))),
         }
     }
@@ -70,13 +64,13 @@ impl X509 {
 
     pub fn subject(&self) -> X509Name {
         self.parsed()
-            .map(|c| X509Name::from_parsed(c.subject()))
+            .map(|c| X509Name::from_parsed(&c.subject))
             .unwrap_or_else(X509Name::empty)
     }
 
     pub fn issuer(&self) -> X509Name {
         self.parsed()
-            .map(|c| X509Name::from_parsed(c.issuer()))
+            .map(|c| X509Name::from_parsed(&c.issuer))
             .unwrap_or_else(X509Name::empty)
     }
 
@@ -85,7 +79,7 @@ impl X509 {
         let Some(cert) = self.parsed() else {
             return vec![0];
         };
-        let raw = cert.raw_serial();
+        let raw = cert.serial;
         // DER adds a 0x00 so that a serial with its top bit set stays positive; a caller building
         // a bigint from hex wants at least one digit, so zero stays `[0]`.
         let start = raw.iter().position(|&b| b != 0).unwrap_or(raw.len());
@@ -98,26 +92,22 @@ impl X509 {
     /// `"YYYYMMDDhhmmssZ"`.
     pub fn not_before(&self) -> String {
         self.parsed()
-            .map(|c| generalized_time(c.validity().not_before))
+            .map(|c| generalized_time(c.not_before))
             .unwrap_or_default()
     }
 
     pub fn not_after(&self) -> String {
         self.parsed()
-            .map(|c| generalized_time(c.validity().not_after))
+            .map(|c| generalized_time(c.not_after))
             .unwrap_or_default()
     }
 
     pub fn not_before_unix(&self) -> i64 {
-        self.parsed()
-            .map(|c| c.validity().not_before.timestamp())
-            .unwrap_or(0)
+        self.parsed().map(|c| c.not_before.0).unwrap_or(0)
     }
 
     pub fn not_after_unix(&self) -> i64 {
-        self.parsed()
-            .map(|c| c.validity().not_after.timestamp())
-            .unwrap_or(0)
+        self.parsed().map(|c| c.not_after.0).unwrap_or(0)
     }
 
     /// OpenSSL's `X509_cmp_current_time(notAfter) < 0`: the last valid second is notAfter itself.
@@ -139,8 +129,8 @@ impl X509 {
             return Vec::new();
         };
         // A certificate with two SAN extensions is malformed; OpenSSL would refuse to read any.
-        match cert.subject_alternative_name() {
-            Ok(Some(san)) => san.value.general_names.iter().filter_map(general_name).collect(),
+        match cert.subject_alt_names() {
+            Ok(Some(names)) => names.iter().filter_map(general_name).collect(),
             _ => Vec::new(),
         }
     }
@@ -149,7 +139,7 @@ impl X509 {
     pub fn signature_algorithm(&self) -> String {
         self.parsed()
             .map(|c| {
-                let oid = c.signature_algorithm.algorithm.to_id_string();
+                let oid = oid_string(c.signature_oid);
                 signature_algorithm_name(&oid).map_or(oid, str::to_string)
             })
             .unwrap_or_default()
@@ -161,32 +151,27 @@ impl X509 {
     }
 
     pub fn is_self_issued(&self) -> bool {
-        self.parsed()
-            .is_some_and(|c| c.subject().as_raw() == c.issuer().as_raw())
+        self.parsed().is_some_and(|c| c.subject.der == c.issuer.der)
     }
 
     /// The SubjectPublicKeyInfo DER, to compare with a private key's public half.
     pub fn public_key_der(&self) -> Vec<u8> {
-        self.parsed()
-            .map(|c| c.public_key().raw.to_vec())
-            .unwrap_or_default()
+        self.parsed().map(|c| c.spki.der.to_vec()).unwrap_or_default()
     }
 
     /// 0-based, as OpenSSL's `X509_get_version` (2 is v3).
     pub fn version(&self) -> u32 {
-        self.parsed().map(|c| c.version().0).unwrap_or(0)
+        self.parsed().map(|c| c.version).unwrap_or(0)
     }
 
     pub fn extension_count(&self) -> usize {
-        self.parsed().map(|c| c.extensions().len()).unwrap_or(0)
+        self.parsed().map(|c| c.extensions.len()).unwrap_or(0)
     }
 
     /// `None` only if the DER stopped parsing after construction checked it, which cannot
     /// happen; getters then answer with empty values rather than trap.
-    fn parsed(&self) -> Option<X509Certificate<'_>> {
-        x509_parser::parse_x509_certificate(self.der.as_ref())
-            .ok()
-            .map(|(_, cert)| cert)
+    fn parsed(&self) -> Option<Certificate<'_>> {
+        Certificate::parse(self.der.as_ref()).ok()
     }
 }
 
@@ -220,9 +205,8 @@ impl X509Name {
 
     /// Parses a DER Name (as found in a CertificateRequest's certificate_authorities).
     pub fn from_der(der: &[u8]) -> Result<Self> {
-        match ParsedName::from_der(der) {
-            Ok(([], name)) => Ok(Self::from_parsed(&name)),
-            Ok(_) => Err(Error::x509("trailing data after the name")),
+        match Name::parse(der) {
+            Ok(name) => Ok(Self::from_parsed(&name)),
             Err(e) => Err(Error::x509(format!("not a valid name: {e}"))),
         }
     }
@@ -234,36 +218,34 @@ impl X509Name {
         }
     }
 
-    fn from_parsed(name: &ParsedName<'_>) -> Self {
+    fn from_parsed(name: &Name<'_>) -> Self {
         let components = name
-            .iter_attributes()
+            .attributes()
             .map(|atv| {
-                let value = decode_string(atv.attr_value()).unwrap_or_else(|| hex_der(atv.attr_value()));
-                (short_name(&atv.attr_type().to_id_string()), value)
+                let value = atv.text().unwrap_or_else(|| hex_der(atv));
+                (short_name(&oid_string(atv.oid)), value)
             })
             .collect();
         Self {
             components,
-            der: name.as_raw().to_vec(),
+            der: name.der.to_vec(),
         }
     }
 
     /// `"K=V"` entries grouped by RDN, in DER order, or `None` if `der` is not a Name.
     fn rdns(&self) -> Option<Vec<Vec<String>>> {
-        let (rest, name) = ParsedName::from_der(&self.der).ok()?;
-        if !rest.is_empty() {
-            return None;
-        }
+        let name = Name::parse(&self.der).ok()?;
         let rdns = name
-            .iter_rdn()
+            .rdns
+            .iter()
             .map(|rdn| {
                 rdn.iter()
                     .map(|atv| {
-                        let key = short_name(&atv.attr_type().to_id_string());
-                        let value = match decode_string(atv.attr_value()) {
+                        let key = short_name(&oid_string(atv.oid));
+                        let value = match atv.text() {
                             Some(s) => escape_rfc4514(&s),
                             // RFC 4514 §2.4: a value that is not a string is `#` and its BER in hex.
-                            None => hex_der(atv.attr_value()),
+                            None => hex_der(atv),
                         };
                         format!("{key}={value}")
                     })
@@ -370,22 +352,22 @@ fn digest_algorithm(name: &str) -> Result<&'static digest::Algorithm> {
 /// decode (x509-parser keeps those as `Invalid`), which OpenSSL would not print either.
 fn general_name(name: &GeneralName<'_>) -> Option<String> {
     Some(match name {
-        GeneralName::DNSName(s) => format!("DNS:{s}"),
-        GeneralName::RFC822Name(s) => format!("email:{s}"),
-        GeneralName::URI(s) => format!("URI:{s}"),
-        GeneralName::IPAddress(bytes) => format!("IP Address:{}", ip_address(bytes)),
-        GeneralName::DirectoryName(n) => {
+        GeneralName::Dns(s) => format!("DNS:{s}"),
+        GeneralName::Email(s) => format!("email:{s}"),
+        GeneralName::Uri(s) => format!("URI:{s}"),
+        GeneralName::Ip(bytes) => format!("IP Address:{}", ip_address(bytes)),
+        GeneralName::Directory(n) => {
             let mut oneline = String::new();
             for (k, v) in X509Name::from_parsed(n).components {
                 let _ = write!(oneline, "/{k}={v}");
             }
             format!("DirName:{oneline}")
         }
-        GeneralName::RegisteredID(oid) => format!("Registered ID:{}", oid.to_id_string()),
-        GeneralName::OtherName(..) => "othername:<unsupported>".to_string(),
-        GeneralName::X400Address(_) => "X400Name:<unsupported>".to_string(),
-        GeneralName::EDIPartyName(_) => "EdiPartyName:<unsupported>".to_string(),
-        GeneralName::Invalid(..) => return None,
+        GeneralName::RegisteredId(oid) => format!("Registered ID:{}", oid_string(oid)),
+        GeneralName::Other => "othername:<unsupported>".to_string(),
+        GeneralName::X400 => "X400Name:<unsupported>".to_string(),
+        GeneralName::EdiParty => "EdiPartyName:<unsupported>".to_string(),
+        GeneralName::Invalid(_) => return None,
     })
 }
 
@@ -406,40 +388,9 @@ fn ip_address(bytes: &[u8]) -> String {
     "<invalid>".to_string()
 }
 
-/// The text of a DirectoryString-like value, or `None` for a value that is not a string.
-fn decode_string(value: &Any<'_>) -> Option<String> {
-    let data = value.data;
-    match value.tag() {
-        Tag::Utf8String
-        | Tag::PrintableString
-        | Tag::Ia5String
-        | Tag::NumericString
-        | Tag::VisibleString
-        | Tag::GraphicString
-        | Tag::GeneralString => Some(String::from_utf8_lossy(data).into_owned()),
-        // T61 in practice holds Latin-1, which is how OpenSSL converts it too.
-        Tag::TeletexString => Some(data.iter().map(|&b| char::from(b)).collect()),
-        Tag::BmpString => {
-            let units: Vec<u16> = data
-                .chunks_exact(2)
-                .filter_map(|pair| <[u8; 2]>::try_from(pair).ok())
-                .map(u16::from_be_bytes)
-                .collect();
-            Some(String::from_utf16_lossy(&units))
-        }
-        Tag::UniversalString => Some(
-            data.chunks_exact(4)
-                .filter_map(|quad| <[u8; 4]>::try_from(quad).ok())
-                .map(|quad| char::from_u32(u32::from_be_bytes(quad)).unwrap_or(char::REPLACEMENT_CHARACTER))
-                .collect(),
-        ),
-        _ => None,
-    }
-}
-
 /// `#` and the hex of the value's DER, RFC 4514's form for values that are not strings.
-fn hex_der(value: &Any<'_>) -> String {
-    let der = value.to_der_vec().unwrap_or_else(|_| value.data.to_vec());
+fn hex_der(value: &Attribute<'_>) -> String {
+    let der = value.value_der;
     let mut out = String::with_capacity(1 + der.len() * 2);
     out.push('#');
     for b in der {
@@ -470,9 +421,7 @@ fn escape_rfc4514(value: &str) -> String {
     out
 }
 
-/// A Name's DER as RFC 4514 text, for error details. Used instead of x509-parser's `Display`,
-/// which builds its whole OID registry and links a hex encoder and a date formatter into the
-/// wasm for a message.
+/// A Name's DER as RFC 4514 text, for error details.
 pub(crate) fn name_text(der: &[u8]) -> String {
     X509Name::from_der(der)
         .map(|n| n.to_rfc4514())
@@ -480,37 +429,22 @@ pub(crate) fn name_text(der: &[u8]) -> String {
 }
 
 /// `Nov 27 00:03:58 2026 GMT`, as OpenSSL prints a validity time, for error details.
-/// Formatted by hand: `time`'s formatting machinery is several KiB of wasm for this one line.
-pub(crate) fn openssl_time(t: ASN1Time) -> String {
+pub(crate) fn openssl_time(t: Time) -> String {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
-    let dt = t.to_datetime();
-    let month = MONTHS
-        .get(usize::from(u8::from(dt.month())).saturating_sub(1))
+    let (year, month, day, hour, minute, second) = t.fields();
+    let month = usize::try_from(month)
+        .ok()
+        .and_then(|m| MONTHS.get(m.saturating_sub(1)))
         .copied()
         .unwrap_or("???");
-    format!(
-        "{month} {:2} {:02}:{:02}:{:02} {} GMT",
-        dt.day(),
-        dt.hour(),
-        dt.minute(),
-        dt.second(),
-        dt.year()
-    )
+    format!("{month} {day:2} {hour:02}:{minute:02}:{second:02} {year} GMT")
 }
 
-fn generalized_time(t: ASN1Time) -> String {
-    let dt = t.to_datetime();
-    format!(
-        "{:04}{:02}{:02}{:02}{:02}{:02}Z",
-        dt.year(),
-        u8::from(dt.month()),
-        dt.day(),
-        dt.hour(),
-        dt.minute(),
-        dt.second()
-    )
+fn generalized_time(t: Time) -> String {
+    let (year, month, day, hour, minute, second) = t.fields();
+    format!("{year:04}{month:02}{day:02}{hour:02}{minute:02}{second:02}Z")
 }
 
 fn hex_with_colons(bytes: &[u8]) -> String {
@@ -703,19 +637,13 @@ mod tests {
     fn error_detail_texts() {
         let leaf = cert(LEAF);
         let parsed = leaf.parsed().expect("parses");
-        assert_eq!(
-            openssl_time(parsed.validity().not_before),
-            "Nov 27 00:03:58 2026 GMT"
-        );
+        assert_eq!(openssl_time(parsed.not_before), "Nov 27 00:03:58 2026 GMT");
         let ca = cert(CA);
         let ca_parsed = ca.parsed().expect("parses");
         // GeneralizedTime, and a day below 10 padded with a space as OpenSSL does.
-        assert_eq!(
-            openssl_time(ca_parsed.validity().not_after),
-            "Nov  3 00:03:58 2126 GMT"
-        );
-        assert_eq!(name_text(parsed.issuer().as_raw()), leaf.issuer().to_rfc4514());
-        assert_eq!(name_text(parsed.subject().as_raw()), leaf.subject().to_rfc4514());
+        assert_eq!(openssl_time(ca_parsed.not_after), "Nov  3 00:03:58 2126 GMT");
+        assert_eq!(name_text(parsed.issuer.der), leaf.issuer().to_rfc4514());
+        assert_eq!(name_text(parsed.subject.der), leaf.subject().to_rfc4514());
         assert_eq!(name_text(b"\x30"), "");
     }
 
