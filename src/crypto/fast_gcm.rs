@@ -14,8 +14,7 @@
 //! negotiates, resumes and exports keys exactly as *ring*'s does (the tests compare them); the
 //! record framing around the AEAD is record.rs's, shared with the host provider.
 
-use aes_gcm::aead::AeadInOut;
-use aes_gcm::{Aes128Gcm, Aes256Gcm, KeyInit};
+use rustls_ssl_gcm_kernel::GcmKey;
 use rustls::crypto::cipher::{
     AeadKey, Iv, KeyBlockShape, MessageDecrypter, MessageEncrypter, Tls12AeadAlgorithm, Tls13AeadAlgorithm,
     UnsupportedOperationError, NONCE_LEN,
@@ -34,11 +33,9 @@ use super::record::{
 };
 use super::ring_hash;
 
-/// An expanded AES-GCM key. Boxed: the fixsliced round keys are large, the enum is moved.
-enum Key {
-    Aes128(Box<Aes128Gcm>),
-    Aes256(Box<Aes256Gcm>),
-}
+/// An expanded AES-GCM key of the length its suite asked for. The cipher itself lives in
+/// `crates/gcm-kernel`, compiled for speed while this crate is compiled for size.
+struct Key(GcmKey);
 
 impl Key {
     /// `None` unless `key` is `len` (16 or 32) bytes. rustls always hands a suite exactly the
@@ -48,23 +45,11 @@ impl Key {
         if key.len() != len {
             return None;
         }
-        match len {
-            16 => Aes128Gcm::new_from_slice(key)
-                .ok()
-                .map(|k| Self::Aes128(Box::new(k))),
-            32 => Aes256Gcm::new_from_slice(key)
-                .ok()
-                .map(|k| Self::Aes256(Box::new(k))),
-            _ => None,
-        }
+        GcmKey::new(key).map(Self)
     }
 
     fn seal(&self, nonce: &[u8; NONCE_LEN], aad: &[u8], data: &mut [u8]) -> Option<[u8; TAG_LEN]> {
-        let tag = match self {
-            Self::Aes128(k) => k.encrypt_inout_detached(nonce.into(), aad, data.into()),
-            Self::Aes256(k) => k.encrypt_inout_detached(nonce.into(), aad, data.into()),
-        };
-        tag.ok().map(Into::into)
+        self.0.seal(nonce, aad, data)
     }
 
     /// Decrypts `data` in place if `tag` authenticates it; on failure `data` is left as it was.
@@ -72,17 +57,13 @@ impl Key {
         let Ok(tag) = <&[u8; TAG_LEN]>::try_from(tag) else {
             return false;
         };
-        match self {
-            Self::Aes128(k) => k.decrypt_inout_detached(nonce.into(), aad, data.into(), tag.into()),
-            Self::Aes256(k) => k.decrypt_inout_detached(nonce.into(), aad, data.into(), tag.into()),
-        }
-        .is_ok()
+        self.0.open(nonce, aad, data, tag)
     }
 
     fn traffic_secrets(&self, key: AeadKey, iv: Iv) -> ConnectionTrafficSecrets {
         match self {
-            Self::Aes128(_) => ConnectionTrafficSecrets::Aes128Gcm { key, iv },
-            Self::Aes256(_) => ConnectionTrafficSecrets::Aes256Gcm { key, iv },
+            Self(GcmKey::Aes128(_)) => ConnectionTrafficSecrets::Aes128Gcm { key, iv },
+            Self(GcmKey::Aes256(_)) => ConnectionTrafficSecrets::Aes256Gcm { key, iv },
         }
     }
 }
