@@ -25,6 +25,9 @@ const RECV_HARD_LIMIT: u32 = 16 * 1024 * 1024;
 /// How much queued ciphertext one `send` is offered at most.
 const SEND_CHUNK: usize = 64 * 1024;
 
+/// The promise receivers wait on, and what resolves it.
+type Waiters = (Promise, Option<Function>);
+
 pub(crate) struct Transport {
     object: JsValue,
     send: Function,
@@ -37,7 +40,7 @@ pub(crate) struct Transport {
     /// A receive is under way: others wait for it to be fed to the core rather than asking
     /// the transport twice. The promise they wait on is made by the first of them (most
     /// receives have no one waiting, and a promise each was a real part of a bulk `recv`).
-    receiving: RefCell<Option<Option<(Promise, Option<Function>)>>>,
+    receiving: RefCell<Option<Option<Waiters>>>,
 }
 
 impl Transport {
