@@ -3,7 +3,8 @@
 // in a child process), so the noise of a shared machine falls on all of them alike. Prints each
 // candidate's median MiB/s and its ratio to Node's tls and to the first candidate, and the
 // median CPU time this process spent per 16 KiB of plaintext (the server is another process,
-// so this is the client's own cost, and much less noisy than wall time on a busy machine).
+// so this is the client's own cost, and much less noisy than wall time on a busy machine);
+// then the best round of each (on a shared machine the least disturbed one).
 //
 //   node bench/bulk-ab.mjs [--mib 8] [--rounds 7] [--rows aes128-13,chacha-13] DIR_A DIR_B …
 //
@@ -113,10 +114,12 @@ for (const row of values.rows.split(',')) {
   const mibs = times.map((t) => BYTES / 1024 / 1024 / median(t));
   const nodeMib = mibs[mibs.length - 1];
   const cpu = cpus.map(median);
+  const cpuMin = cpus.map((xs) => Math.min(...xs));
+  const best = times.map((t) => BYTES / 1024 / 1024 / Math.min(...t));
   console.log(`\n${row} (${values.mib} MiB × ${ROUNDS} rounds, median)`);
   for (const [i, c] of candidates.entries()) {
     console.log(
-      `  ${c.name.padEnd(40)} ${mibs[i].toFixed(1).padStart(7)} MiB/s  ×node ${(mibs[i] / nodeMib).toFixed(3)}  ×A ${(mibs[i] / mibs[0]).toFixed(3)}   CPU ${cpu[i].toFixed(1).padStart(6)} µs/16 KiB  ×A ${(cpu[i] / cpu[0]).toFixed(3)}`,
+      `  ${c.name.padEnd(40)} ${mibs[i].toFixed(1).padStart(7)} MiB/s  ×node ${(mibs[i] / nodeMib).toFixed(3)}  ×A ${(mibs[i] / mibs[0]).toFixed(3)}   CPU ${cpu[i].toFixed(1).padStart(6)} µs/16 KiB  ×A ${(cpu[i] / cpu[0]).toFixed(3)}   best: ${best[i].toFixed(0).padStart(4)} MiB/s, CPU ${cpuMin[i].toFixed(1)} µs ×A ${(cpuMin[i] / cpuMin[0]).toFixed(3)}`,
     );
   }
 }

@@ -171,12 +171,12 @@ impl Transport {
                 JsValue::from(len),
             ));
         }
-        let bytes = convert::copy_view(bytes, "what transport recv returned")?;
+        let bytes = convert::copy_view_in(bytes, "what transport recv returned")?;
         let mut core = core.try_borrow_mut().map_err(|_| busy())?;
         if bytes.is_empty() {
             core.bio_shutdown();
         } else {
-            core.try_bio_write(&bytes)?;
+            core.try_bio_write_owned(bytes)?;
         }
         Ok(true)
     }
