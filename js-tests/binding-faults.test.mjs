@@ -14,6 +14,7 @@ import {
   WantReadError,
   WantWriteError,
   ZeroReturnError,
+  SysCallError,
   InfoCallback,
   memoryPair,
 } from 'rustls-ssl';
@@ -629,5 +630,79 @@ describe('9. memory is bounded by the connection, not by the peer', () => {
     }
     assert.equal(sha256(concat(parts)), sha256(data));
     await assert.rejects(c.recv(1 << 20), (e) => e instanceof SSLError);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+describe('10. what a transport recv returns is copied by its real bytes, straight into wasm memory', () => {
+  /**
+   * A handshaken pair whose client transport, once the handshake is done, hands each chunk to
+   * `shape` before returning it.
+   */
+  async function shapedPair(shape) {
+    const [a, b] = memoryPair();
+    let shaping = false;
+    const t = {
+      send: (data) => a.send(data),
+      recv: async (max) => {
+        const chunk = await a.recv(max);
+        return shaping && chunk && chunk.length ? shape(chunk) : chunk;
+      },
+    };
+    const c = new Connection(client(), t);
+    const s = new Connection(server(), b);
+    c.setConnectState();
+    s.setAcceptState();
+    c.setTlsextHostName('localhost');
+    await withTimeout(Promise.all([c.doHandshake(), s.doHandshake()]), 5000, 'handshake');
+    shaping = true;
+    return { c, s };
+  }
+
+  /** 100 KiB from the server, read in full by the client, compared byte for byte. */
+  async function roundTrip({ c, s }) {
+    const data = pattern(100 * 1024, 21);
+    await s.sendall(data);
+    assert.equal(sha256(await withTimeout(recvExactly(c, data.length), 5000, 'recv')), sha256(data));
+  }
+
+  test('a view at an offset into a larger buffer: only its own bytes', async () => {
+    await roundTrip(
+      await shapedPair((chunk) => {
+        const big = new Uint8Array(chunk.length + 64).fill(0xee);
+        big.set(chunk, 32);
+        return big.subarray(32, 32 + chunk.length);
+      }),
+    );
+  });
+
+  test('a Uint8Array subclass whose length getter lies (1, or a megabyte): its real bytes, all of them', async () => {
+    for (const lie of [1, 1 << 20]) {
+      class Liar extends Uint8Array {
+        get length() {
+          return lie;
+        }
+      }
+      await roundTrip(
+        await shapedPair((chunk) => {
+          const out = new Liar(chunk.length);
+          Uint8Array.prototype.set.call(out, chunk);
+          return out;
+        }),
+      );
+    }
+  });
+
+  test('a detached view reads as end of stream (SysCallError "Unexpected EOF"), not a trap; the instance keeps working', async () => {
+    const pair = await shapedPair((chunk) => {
+      const copy = new Uint8Array(chunk);
+      structuredClone(copy.buffer, { transfer: [copy.buffer] });
+      return copy;
+    });
+    await pair.s.send(bytes('lost'));
+    const err = await withTimeout(outcome(() => pair.c.recv(100)), 5000, 'recv');
+    assert.ok(err.error instanceof SysCallError, String(err.error));
+    assert.equal(err.error.errstr, 'Unexpected EOF');
+    await roundTrip(await shapedPair((chunk) => chunk));
   });
 });

@@ -18,7 +18,7 @@ use crate::ssl::error::{Error, Result};
 use crate::ssl::hello::{self, Polled};
 pub use crate::ssl::hello::{AlpnChoice, ClientHelloInfo};
 use crate::ssl::pkey::PKey;
-use crate::ssl::pump::{Input, ProcessError, Pump, PLAINTEXT_LIMIT};
+use crate::ssl::pump::{Direct, Input, ProcessError, Pump, PLAINTEXT_LIMIT};
 use crate::ssl::server_sessions::PartitionedStore;
 use crate::ssl::session::{ConnectionStore, Session};
 use crate::ssl::verify::{is_callback_raised, read_outcome, SharedOutcome, VerifyHook};
@@ -184,6 +184,16 @@ impl Connection {
             .try_push_incoming(data)
             .map_err(|_| Error::Range(format!("{} bytes do not fit in memory now", data.len())))?;
         Ok(data.len())
+    }
+
+    /// `bio_write` of bytes already copied out of JS: into an empty queue they go without
+    /// another copy.
+    pub fn try_bio_write_owned(&mut self, data: Vec<u8>) -> Result<usize> {
+        let n = data.len();
+        self.pump
+            .try_push_incoming_owned(data)
+            .map_err(|_| Error::Range(format!("{n} bytes do not fit in memory now")))?;
+        Ok(n)
     }
 
     pub fn bio_read(&mut self, max: usize) -> Result<Vec<u8>> {
@@ -455,6 +465,11 @@ impl Connection {
     /// record's worth of plaintext. A rustls error becomes the connection's sticky fatal
     /// error, with the alert for the peer left in the outgoing queue.
     fn process(&mut self) -> Result<()> {
+        self.process_into(&mut Direct::none())
+    }
+
+    /// `process`, with plaintext going straight to `direct` while nothing is queued.
+    fn process_into(&mut self, direct: &mut Direct<'_>) -> Result<()> {
         if let Some(e) = &self.fatal {
             return Err(e.clone());
         }
@@ -462,7 +477,7 @@ impl Connection {
         let Some(tls) = self.tls.as_mut() else {
             return Ok(());
         };
-        let result = self.pump.process(tls);
+        let result = self.pump.process_into(tls, direct);
         if self.pump.input() == Input::CloseNotify {
             self.shutdown_bits |= shutdown::RECEIVED;
         }
@@ -575,8 +590,16 @@ impl Connection {
         let mut left = max;
         while left > 0 && self.fatal.is_none() && self.is_handshake_done() {
             if self.pump.pending() == 0 {
-                let _ = self.process();
+                // Straight into `out` (the queue only takes what does not fit), so a bulk
+                // read copies each record out of rustls once.
+                let mut direct = Direct::new(out, left);
+                let _ = self.process_into(&mut direct);
+                let rest = direct.left();
                 self.flush_tls();
+                if rest < left {
+                    left = rest;
+                    continue;
+                }
             }
             let n = self.pump.take_plaintext_into(out, left);
             if n == 0 {

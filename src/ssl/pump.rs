@@ -57,6 +57,19 @@ impl Pump {
         self.incoming.extend(data);
     }
 
+    /// `push_incoming` of an owned buffer: when nothing is queued (a bulk reader's usual
+    /// case: rustls took everything before the next receive) the buffer becomes the queue.
+    pub fn try_push_incoming_owned(
+        &mut self,
+        data: Vec<u8>,
+    ) -> Result<(), std::collections::TryReserveError> {
+        if self.incoming.is_empty() {
+            self.incoming = VecDeque::from(data);
+            return Ok(());
+        }
+        self.try_push_incoming(&data)
+    }
+
     /// `push_incoming` that reports, rather than aborts on, memory it cannot get (in wasm an
     /// allocation failure aborts every connection of the instance).
     pub fn try_push_incoming(&mut self, data: &[u8]) -> Result<(), std::collections::TryReserveError> {
@@ -149,8 +162,19 @@ impl Pump {
     /// read at a time, until there is a record's worth of plaintext to return, the input runs
     /// dry, or rustls fails. Plaintext decrypted before a failure stays readable.
     pub fn process(&mut self, tls: &mut rustls::Connection) -> Result<(), ProcessError> {
+        self.process_into(tls, &mut Direct::none())
+    }
+
+    /// `process` that moves plaintext straight onto the end of `direct`'s buffer, while the
+    /// queue is empty and the buffer has room, instead of through the queue (one copy less
+    /// for a gathering read). What does not fit is queued as usual.
+    pub fn process_into(
+        &mut self,
+        tls: &mut rustls::Connection,
+        direct: &mut Direct<'_>,
+    ) -> Result<(), ProcessError> {
         loop {
-            if !self.drain(tls) {
+            if !self.drain(tls, direct) {
                 // rustls still holds plaintext this queue has no room for: feeding it more
                 // now would only make it refuse ("received plaintext buffer full").
                 return Ok(());
@@ -174,7 +198,7 @@ impl Pump {
                 false
             };
             let result = tls.process_new_packets();
-            self.drain(tls);
+            self.drain(tls, direct);
             result.map_err(ProcessError::Tls)?;
             if !fed {
                 return Ok(());
@@ -184,13 +208,19 @@ impl Pump {
 
     /// Moves decrypted bytes from rustls into the queue, up to the limit, and notes how the
     /// stream ended. `true` when rustls has no plaintext left.
-    fn drain(&mut self, tls: &mut rustls::Connection) -> bool {
+    fn drain(&mut self, tls: &mut rustls::Connection, direct: &mut Direct<'_>) -> bool {
         loop {
-            let room = PLAINTEXT_LIMIT.saturating_sub(self.plaintext.len());
+            // Straight to the reader only while nothing is queued, so the order holds.
+            let to_direct = self.plaintext.is_empty() && direct.left > 0;
+            let room = if to_direct {
+                direct.left
+            } else {
+                PLAINTEXT_LIMIT.saturating_sub(self.plaintext.len())
+            };
             if room == 0 {
                 return false;
             }
-            // fill_buf lends rustls's own buffer: one copy into the queue, not two.
+            // fill_buf lends rustls's own buffer: one copy out of it, not two.
             let mut reader = tls.reader();
             let taken = match reader.fill_buf() {
                 Ok([]) => {
@@ -199,7 +229,14 @@ impl Pump {
                 }
                 Ok(chunk) => {
                     let n = chunk.len().min(room);
-                    self.plaintext.extend(chunk.get(..n).unwrap_or_default());
+                    let part = chunk.get(..n).unwrap_or_default();
+                    match (to_direct, direct.out.as_deref_mut()) {
+                        (true, Some(out)) => {
+                            out.extend_from_slice(part);
+                            direct.left = direct.left.saturating_sub(n);
+                        }
+                        _ => self.plaintext.extend(part),
+                    }
                     n
                 }
                 Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
@@ -211,6 +248,28 @@ impl Pump {
             };
             reader.consume(taken);
         }
+    }
+}
+
+/// Where [`Pump::process_into`] may put plaintext ahead of the queue: the end of a read's
+/// buffer, up to `left` more bytes.
+pub struct Direct<'a> {
+    out: Option<&'a mut Vec<u8>>,
+    left: usize,
+}
+
+impl<'a> Direct<'a> {
+    pub fn none() -> Self {
+        Self { out: None, left: 0 }
+    }
+
+    pub fn new(out: &'a mut Vec<u8>, left: usize) -> Self {
+        Self { out: Some(out), left }
+    }
+
+    /// How many more bytes it may take.
+    pub fn left(&self) -> usize {
+        self.left
     }
 }
 

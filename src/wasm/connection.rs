@@ -212,7 +212,7 @@ async fn fill(state: &Rc<State>, transport: &Transport, abort: Option<&Abort>) -
 }
 
 /// The turn in `lock`'s queue, or the signal's reason; an aborted waiter leaves the queue.
-async fn turn(lock: &AsyncLock, abort: Option<&Abort>) -> JsResult<Guard> {
+async fn turn<'a>(lock: &'a AsyncLock, abort: Option<&Abort>) -> JsResult<Guard<'a>> {
     race(abort, async { Ok(lock.acquire().await) }).await
 }
 

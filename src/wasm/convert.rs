@@ -79,6 +79,73 @@ pub(crate) fn copy_view(view: &Uint8Array, what: &str) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// `copy_view` without the private copy in JS, for bytes that come in bulk (what a
+/// transport's `recv` returns): they go straight from the view into wasm memory with the
+/// intrinsic `Uint8Array.prototype.set`, through `Reflect.apply` so that a detached view is an
+/// error here and not an exception unwinding through wasm frames. The view's length is read
+/// with the intrinsic getter (no user code runs between it and the copy), and the destination
+/// is allocated before the copy, so memory growing detaches nothing the copy still needs: a
+/// view of wasm memory itself is refused as detached if it was, and copied correctly if not.
+pub(crate) fn copy_view_in(view: &Uint8Array, what: &str) -> Result<Vec<u8>> {
+    let unreadable = || Error::Type(format!("{what} could not be read (detached, or out of memory)"));
+    let len = INTRINSICS
+        .with(|i| {
+            let (length, _) = i.as_ref()?;
+            Reflect::apply(length, view, &Array::new()).ok()?.as_f64()
+        })
+        .and_then(f64_to_u32)
+        .ok_or_else(unreadable)?;
+    if len == 0 {
+        return Ok(Vec::new());
+    }
+    if len > MAX_BYTES {
+        return Err(Error::Range(format!(
+            "{what} is {len} bytes; at most 2**31-1 are accepted"
+        )));
+    }
+    let mut out = Vec::new();
+    out.try_reserve_exact(len as usize).map_err(|_| {
+        Error::Range(format!(
+            "{what} is {len} bytes, more than wasm memory can take now"
+        ))
+    })?;
+    out.resize(len as usize, 0);
+    let copied = INTRINSICS.with(|i| {
+        let (_, set) = i.as_ref()?;
+        apply_to_bytes(set, &mut out, &Array::of1(view)).ok()
+    });
+    copied.ok_or_else(unreadable)?;
+    Ok(out)
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// `Reflect.apply(f, target, args)` with `target` a view of `bytes` in wasm memory (a
+    /// mutable slice is passed as a view, not a copy), which `f` may write into.
+    #[wasm_bindgen(catch, js_namespace = Reflect, js_name = apply)]
+    fn apply_to_bytes(f: &Function, bytes: &mut [u8], args: &Array) -> std::result::Result<JsValue, JsValue>;
+}
+
+thread_local! {
+    /// `%TypedArray%.prototype`'s `length` getter and `set`, as they were when first needed.
+    static INTRINSICS: Option<(Function, Function)> = typed_array_intrinsics();
+}
+
+fn typed_array_intrinsics() -> Option<(Function, Function)> {
+    let u8_proto = Reflect::get_prototype_of(&Uint8Array::new_with_length(0)).ok()?;
+    let typed_proto = Reflect::get_prototype_of(&u8_proto).ok()?;
+    let length = Reflect::get_own_property_descriptor(&typed_proto, &"length".into()).ok()?;
+    let getter = Reflect::get(&length, &"get".into())
+        .ok()?
+        .dyn_into::<Function>()
+        .ok()?;
+    let set = Reflect::get(&typed_proto, &"set".into())
+        .ok()?
+        .dyn_into::<Function>()
+        .ok()?;
+    Some((getter, set))
+}
+
 thread_local! {
     static SLICE: Option<Function> = Reflect::get_prototype_of(&Uint8Array::new_with_length(0))
         .ok()

@@ -19,17 +19,46 @@ pub(crate) fn pending() -> (Promise, Option<Function>) {
     (promise, resolve)
 }
 
+/// The lock's queue: how many calls hold or wait for it, and the promise the next waiter
+/// waits on.
+#[derive(Default)]
+struct Queue {
+    /// Calls that hold the lock or wait for it (an abandoned waiter leaves at once: the place
+    /// it passes on is chained to the call before it, which still counts).
+    parties: usize,
+    /// Settles when the last call in the queue is through; `None` when that call took the
+    /// lock with no one in front of it and no one has queued behind it since.
+    tail: Option<Promise>,
+    /// Resolves `tail` for a call that took the lock with no one in front of it (it made no
+    /// promise of its own: most calls never wait, and a promise plus an `await` on it was a
+    /// real part of every bulk `recv`).
+    uncontended_release: Option<Function>,
+}
+
 #[derive(Default)]
 pub(crate) struct AsyncLock {
-    tail: RefCell<Option<Promise>>,
+    queue: RefCell<Queue>,
 }
 
 /// Released on drop, so an early return or an error releases it too.
-pub(crate) struct Guard(Option<Function>);
+pub(crate) struct Guard<'a> {
+    lock: &'a AsyncLock,
+    /// The waiters' promise this call resolves; `None` for a call that never waited, which
+    /// releases through `uncontended_release` if someone queued behind it.
+    resolve: Option<Function>,
+}
 
-impl Drop for Guard {
+impl Drop for Guard<'_> {
     fn drop(&mut self) {
-        if let Some(resolve) = self.0.take() {
+        let resolve = {
+            let mut q = self.lock.queue.borrow_mut();
+            q.parties = q.parties.saturating_sub(1);
+            match self.resolve.take() {
+                Some(resolve) => Some(resolve),
+                None => q.uncontended_release.take(),
+            }
+        };
+        if let Some(resolve) = resolve {
             let _ = resolve.call0(&JsValue::UNDEFINED);
         }
     }
@@ -38,21 +67,26 @@ impl Drop for Guard {
 /// A place in the queue not yet reached. Dropped before its turn (the caller gave up), it
 /// passes the turn on once the one before it is through: the next waiter waits on this
 /// place's promise, which then settles exactly when the previous one does.
-struct Waiting {
-    previous: Option<Promise>,
+struct Waiting<'a> {
+    lock: &'a AsyncLock,
+    previous: Promise,
     resolve: Option<Function>,
 }
 
-impl Drop for Waiting {
+impl Drop for Waiting<'_> {
     fn drop(&mut self) {
         let Some(resolve) = self.resolve.take() else {
             return;
         };
-        let chained = self.previous.as_ref().and_then(|previous| {
-            let then = Reflect::get(previous, &"then".into()).ok()?;
-            let then = then.dyn_into::<Function>().ok()?;
-            then.call1(previous, &resolve).ok()
-        });
+        {
+            let mut q = self.lock.queue.borrow_mut();
+            q.parties = q.parties.saturating_sub(1);
+        }
+        let previous = &self.previous;
+        let chained = Reflect::get(previous, &"then".into())
+            .ok()
+            .and_then(|then| then.dyn_into::<Function>().ok())
+            .and_then(|then| then.call1(previous, &resolve).ok());
         if chained.is_none() {
             let _ = resolve.call0(&JsValue::UNDEFINED);
         }
@@ -61,13 +95,42 @@ impl Drop for Waiting {
 
 impl AsyncLock {
     /// Waits for the turn. The future may be dropped at its `await`; see [`Waiting`].
-    pub(crate) async fn acquire(&self) -> Guard {
-        let (promise, resolve) = pending();
-        let previous = self.tail.replace(Some(promise));
-        let mut waiting = Waiting { previous, resolve };
-        if let Some(previous) = waiting.previous.clone() {
-            let _ = JsFuture::from(previous).await;
+    pub(crate) async fn acquire(&self) -> Guard<'_> {
+        let (previous, resolve) = {
+            let mut q = self.queue.borrow_mut();
+            if q.parties == 0 {
+                // No one holds it and no one waits: taken at once, with no promise at all.
+                q.parties = 1;
+                q.tail = None;
+                q.uncontended_release = None;
+                return Guard {
+                    lock: self,
+                    resolve: None,
+                };
+            }
+            let previous = match q.tail.take() {
+                Some(previous) => previous,
+                None => {
+                    // The holder never made a promise: this waiter makes the one it resolves.
+                    let (promise, resolve) = pending();
+                    q.uncontended_release = resolve;
+                    promise
+                }
+            };
+            let (promise, resolve) = pending();
+            q.tail = Some(promise);
+            q.parties = q.parties.saturating_add(1);
+            (previous, resolve)
+        };
+        let mut waiting = Waiting {
+            lock: self,
+            previous,
+            resolve,
+        };
+        let _ = JsFuture::from(waiting.previous.clone()).await;
+        Guard {
+            lock: self,
+            resolve: waiting.resolve.take(),
         }
-        Guard(waiting.resolve.take())
     }
 }

@@ -6,6 +6,7 @@
 #![allow(unreachable_pub)]
 
 mod abort;
+mod alloc;
 mod callbacks;
 mod connection;
 mod context;

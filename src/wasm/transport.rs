@@ -25,6 +25,9 @@ const RECV_HARD_LIMIT: u32 = 16 * 1024 * 1024;
 /// How much queued ciphertext one `send` is offered at most.
 const SEND_CHUNK: usize = 64 * 1024;
 
+/// The promise receivers wait on, and what resolves it.
+type Waiters = (Promise, Option<Function>);
+
 pub(crate) struct Transport {
     object: JsValue,
     send: Function,
@@ -34,9 +37,10 @@ pub(crate) struct Transport {
     /// goes first on the next flush. Later calls get `subarray`s of this one copy, so a
     /// transport that takes a byte per call costs the same per call however much is queued.
     unsent: RefCell<Option<Uint8Array>>,
-    /// Settles when the receive under way has been fed to the core; others wait on it
-    /// rather than asking the transport twice.
-    receiving: RefCell<Option<Promise>>,
+    /// A receive is under way: others wait for it to be fed to the core rather than asking
+    /// the transport twice. The promise they wait on is made by the first of them (most
+    /// receives have no one waiting, and a promise each was a real part of a bulk `recv`).
+    receiving: RefCell<Option<Option<Waiters>>>,
 }
 
 impl Transport {
@@ -123,16 +127,20 @@ impl Transport {
     /// Receives once and feeds the core. Resolves to `false` when the transport had nothing
     /// now (`null`), so the caller can reject with `WantReadError`.
     pub(crate) async fn fill(&self, core: &RefCell<ssl::Connection>) -> JsResult<bool> {
-        let waiting = self.receiving.borrow().clone();
+        let waiting = match &mut *self.receiving.borrow_mut() {
+            Some(waiters) => Some(waiters.get_or_insert_with(pending).0.clone()),
+            idle @ None => {
+                *idle = Some(None);
+                None
+            }
+        };
         if let Some(waiting) = waiting {
             let _ = JsFuture::from(waiting).await;
             return Ok(true);
         }
-        let (promise, resolve) = pending();
-        self.receiving.replace(Some(promise));
         let result = self.receive_once(core).await;
-        self.receiving.replace(None);
-        if let Some(resolve) = resolve {
+        let waiters = self.receiving.replace(None).flatten();
+        if let Some((_, Some(resolve))) = waiters {
             let _ = resolve.call0(&JsValue::UNDEFINED);
         }
         result
@@ -163,12 +171,12 @@ impl Transport {
                 JsValue::from(len),
             ));
         }
-        let bytes = convert::copy_view(bytes, "what transport recv returned")?;
+        let bytes = convert::copy_view_in(bytes, "what transport recv returned")?;
         let mut core = core.try_borrow_mut().map_err(|_| busy())?;
         if bytes.is_empty() {
             core.bio_shutdown();
         } else {
-            core.try_bio_write(&bytes)?;
+            core.try_bio_write_owned(bytes)?;
         }
         Ok(true)
     }
