@@ -13,11 +13,11 @@ step setup
 bash scripts/setup.sh
 
 step "cargo fmt --check"
-cargo fmt --check
+cargo fmt --all --check
 
 step "cargo clippy (native and wasm32) -D warnings"
-cargo clippy --all-targets -- -D warnings
-cargo clippy --lib --tests --target wasm32-unknown-unknown -- -D warnings
+cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy --workspace --lib --tests --target wasm32-unknown-unknown -- -D warnings
 
 step "cargo test (the pure-Rust core, natively)"
 cargo test --lib 2>&1 | tee -a "$log"

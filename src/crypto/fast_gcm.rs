@@ -14,7 +14,6 @@
 //! negotiates, resumes and exports keys exactly as *ring*'s does (the tests compare them); the
 //! record framing around the AEAD is record.rs's, shared with the host provider.
 
-use rustls_ssl_gcm_kernel::GcmKey;
 use rustls::crypto::cipher::{
     AeadKey, Iv, KeyBlockShape, MessageDecrypter, MessageEncrypter, Tls12AeadAlgorithm, Tls13AeadAlgorithm,
     UnsupportedOperationError, NONCE_LEN,
@@ -26,6 +25,7 @@ use rustls::{
     CipherSuite, ConnectionTrafficSecrets, SignatureScheme, SupportedCipherSuite, Tls12CipherSuite,
     Tls13CipherSuite,
 };
+use rustls_ssl_gcm_kernel::GcmKey;
 
 use super::record::{
     RecordAead, Tls12Nonce, Tls12Opener, Tls12Sealer, Tls13Opener, Tls13Sealer, GCM_EXPLICIT_LEN,

@@ -24,8 +24,12 @@ impl GcmKey {
     #[inline(never)]
     pub fn new(key: &[u8]) -> Option<Self> {
         match key.len() {
-            16 => Aes128Gcm::new_from_slice(key).ok().map(|k| Self::Aes128(Box::new(k))),
-            32 => Aes256Gcm::new_from_slice(key).ok().map(|k| Self::Aes256(Box::new(k))),
+            16 => Aes128Gcm::new_from_slice(key)
+                .ok()
+                .map(|k| Self::Aes128(Box::new(k))),
+            32 => Aes256Gcm::new_from_slice(key)
+                .ok()
+                .map(|k| Self::Aes256(Box::new(k))),
             _ => None,
         }
     }
