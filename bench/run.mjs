@@ -99,7 +99,7 @@ function runLine(r) {
     : '';
   const provider = r.package?.provider ? `; crypto provider: ${r.package.provider}` : '';
   const note = r.note ? ` ${r.note}` : '';
-  return `_Measured ${r.date} (\`npm run bench\`, ${r.mode} settings, ${r.seconds} s), ${r.machine.cpus} × ${r.machine.cpuModel}, Node ${r.machine.node}, load average ${r.machine.loadBefore} before the run${size}${provider}.${note}_`;
+  return `_Measured ${r.date} (\`npm run bench\`, ${r.mode} mode${r.settings ? `, ${r.settings.rounds} rounds, ${r.settings.cold} cold starts` : ''}, ${r.seconds} s), ${r.machine.cpus} × ${r.machine.cpuModel}, Node ${r.machine.node}, load average ${r.machine.loadBefore} before the run${size}${provider}.${note}_`;
 }
 
 // ---- Settings -----------------------------------------------------------------------------
