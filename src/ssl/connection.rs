@@ -841,6 +841,45 @@ mod tests {
     }
 
     #[test]
+    fn queues_give_back_a_burst_once_drained() {
+        use crate::ssl::pump::IDLE_QUEUE_CAPACITY;
+        let (mut c, mut s) = (client(0), server_with(CHAIN, KEY));
+        handshake(&mut c, &mut s).unwrap();
+        // 40 records queued on one side before the other reads any of them.
+        let data = vec![5u8; 40 * MAX_RECORD_PLAINTEXT];
+        let mut sent = 0;
+        while sent < data.len() {
+            sent += s.write(&data[sent..]).unwrap();
+        }
+        assert!(
+            s.pump.capacity() > 10 * IDLE_QUEUE_CAPACITY,
+            "the burst was queued"
+        );
+        let burst = s.take_outgoing(usize::MAX);
+        assert!(
+            s.pump.capacity() <= 3 * IDLE_QUEUE_CAPACITY,
+            "{}",
+            s.pump.capacity()
+        );
+        c.bio_write(&burst);
+        assert!(c.pump.capacity() > 10 * IDLE_QUEUE_CAPACITY);
+        let mut got = 0;
+        while got < data.len() {
+            got += c.read(usize::MAX, false).unwrap().len();
+        }
+        assert_eq!(got, data.len());
+        assert!(
+            c.pump.capacity() <= 3 * IDLE_QUEUE_CAPACITY,
+            "{}",
+            c.pump.capacity()
+        );
+        // And the connection goes on as before.
+        c.write(b"after").unwrap();
+        pump(&mut c, &mut s);
+        assert_eq!(s.read(100, false).unwrap(), b"after");
+    }
+
+    #[test]
     fn eof_without_close_notify() {
         for (options, expected) in [
             (0, Error::unexpected_eof()),

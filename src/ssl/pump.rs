@@ -11,6 +11,19 @@ use std::io::{self, BufRead};
 /// The most plaintext decrypted ahead of the reader: one full TLS record.
 pub const PLAINTEXT_LIMIT: usize = 16 * 1024;
 
+/// How much capacity a drained queue may keep. A queue keeps what it grew to; a connection
+/// that once took a burst (a download, a big `sendall`) would otherwise hold that much for as
+/// long as it lives, idle or not, and thousands of idle connections are a use case. A record
+/// and its header fit, so steady traffic of one record at a time does not reallocate.
+pub const IDLE_QUEUE_CAPACITY: usize = 32 * 1024;
+
+/// Gives back a drained queue's memory past [`IDLE_QUEUE_CAPACITY`].
+fn trim(queue: &mut VecDeque<u8>) {
+    if queue.is_empty() && queue.capacity() > IDLE_QUEUE_CAPACITY {
+        *queue = VecDeque::new();
+    }
+}
+
 /// Where the incoming stream stands. One state instead of flags, so "ended but not yet told
 /// to rustls" and "rustls saw the end without close_notify" cannot disagree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,6 +128,7 @@ impl Pump {
         let n = max.min(self.outgoing.len());
         let out = front(&self.outgoing, n);
         self.outgoing.drain(..n);
+        trim(&mut self.outgoing);
         out
     }
 
@@ -130,6 +144,7 @@ impl Pump {
         let out = front(&self.plaintext, n);
         if !peek {
             self.plaintext.drain(..n);
+            trim(&mut self.plaintext);
         }
         out
     }
@@ -138,7 +153,14 @@ impl Pump {
     pub fn take_plaintext_into(&mut self, out: &mut Vec<u8>, max: usize) -> usize {
         let n = copy_front(&self.plaintext, max, out);
         self.plaintext.drain(..n);
+        trim(&mut self.plaintext);
         n
+    }
+
+    /// What the three queues hold in memory, used or not (tests of [`IDLE_QUEUE_CAPACITY`]).
+    #[cfg(test)]
+    pub fn capacity(&self) -> usize {
+        self.incoming.capacity() + self.outgoing.capacity() + self.plaintext.capacity()
     }
 
     /// Ciphertext received and not yet decrypted.
@@ -150,12 +172,14 @@ impl Pump {
     pub fn consume_plaintext(&mut self, n: usize) {
         let n = n.min(self.plaintext.len());
         self.plaintext.drain(..n);
+        trim(&mut self.plaintext);
     }
 
     /// Forgets unread plaintext: `shutdown()` after our close_notify discards what the peer
     /// still sends, as OpenSSL does, so the close_notify behind it can be reached.
     pub fn discard_plaintext(&mut self) {
         self.plaintext.clear();
+        trim(&mut self.plaintext);
     }
 
     /// Feeds queued ciphertext (and then the end of the stream) to rustls and decrypts, one
@@ -173,6 +197,12 @@ impl Pump {
         tls: &mut rustls::Connection,
         direct: &mut Direct<'_>,
     ) -> Result<(), ProcessError> {
+        let result = self.feed(tls, direct);
+        trim(&mut self.incoming);
+        result
+    }
+
+    fn feed(&mut self, tls: &mut rustls::Connection, direct: &mut Direct<'_>) -> Result<(), ProcessError> {
         loop {
             if !self.drain(tls, direct) {
                 // rustls still holds plaintext this queue has no room for: feeding it more
