@@ -126,6 +126,11 @@ describe('rustls-ssl in a Vite build', () => {
     const details = JSON.parse(out);
     assert.match(details.cipher, /^TLS_/);
     assert.equal(details.peer, 'localhost');
+    assert.match(details.defaultRoots, /^20 certificate verify failed: unable to get local issuer certificate/);
+    assert.ok(
+      server.requests.some((r) => /^200 \/assets\/roots-.*\.js$/.test(r)),
+      `the bundled roots came as a chunk of their own: ${server.requests.join(', ')}`
+    );
     assert.ok(
       server.requests.some((r) => /^200 \/assets\/.*\.wasm$/.test(r)),
       `the page fetched the wasm asset: ${server.requests.join(', ')}`

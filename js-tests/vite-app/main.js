@@ -27,10 +27,25 @@ async function handshake() {
   await client.sendall(message);
   const echoed = new TextDecoder().decode(await server.recv(1024));
   if (echoed !== 'hello from a Vite build') throw new Error(`server got ${JSON.stringify(echoed)}`);
+
+  // A client with no trust loaded: the bundled roots come in as a chunk of their own, and do
+  // not trust the test CA (20). A failed chunk load would say "cannot load ...".
+  const [c2, s2] = memoryPair();
+  const bundled = new Connection(new Context(TLS_CLIENT_METHOD), c2);
+  bundled.setConnectState();
+  bundled.setTlsextHostName('localhost');
+  const server2 = new Connection(serverCtx, s2);
+  server2.setAcceptState();
+  server2.doHandshake().catch(() => {});
+  const defaultRoots = await bundled.doHandshake().then(
+    () => 'accepted',
+    (e) => `${bundled.getVerifyResult()} ${e.message}`,
+  );
   return {
     protocol: client.getProtocolVersionName(),
     cipher: client.getCipherName(),
     peer: client.getPeerCertificate()?.getSubject().CN ?? null,
+    defaultRoots,
   };
 }
 
