@@ -96,6 +96,7 @@ export async function load(url, context, next) {
   loads++;
   appendFileSync(opts.log, 'roots.js\\n');
   if (opts.mode === 'fail-once' && loads === 1) throw new Error('injected: the file is gone');
+  if (opts.mode === 'slow') await new Promise((r) => setTimeout(r, 400));
   if (opts.mode === 'damaged') return { format: 'module', source: "export default 'AAEB';", shortCircuit: true };
   if (opts.mode === 'empty') return { format: 'module', source: "export default '';", shortCircuit: true };
   return next(url, context);
@@ -177,6 +178,20 @@ describe('loading the bundled roots', () => {
     );
     assert.match(lines.find((l) => l.startsWith('second: ')), /^second: SSLError: cannot load the bundled root certificates .* \/ 0$/);
     assert.match(lines.find((l) => l.startsWith('own CA: ')), /unable to get local issuer certificate.* \/ 20$/);
+  });
+
+  test('an abort while the roots load rejects that handshake with the reason; the load goes on and the next client uses it', T, () => {
+    const lines = inChild('slow', `async () => {
+      const ac = new AbortController();
+      const { client: c, server: s } = memoryConnections(new ssl.Context(ssl.TLS_CLIENT_METHOD), server());
+      s.doHandshake().catch(() => {});
+      setTimeout(() => ac.abort(new Error('given up')), 50);
+      mark('aborted: ' + await c.doHandshake({ signal: ac.signal }).then(() => 'completed', (e) => e.message));
+      mark('next: ' + await client(new ssl.Context(ssl.TLS_CLIENT_METHOD)));
+    }`);
+    assert.equal(lines.filter((l) => l === 'roots.js').length, 1, lines.join('\n'));
+    assert.equal(lines.find((l) => l.startsWith('aborted: ')), 'aborted: given up');
+    assert.match(lines.find((l) => l.startsWith('next: ')), /certificate signature failure.* \/ 7$/);
   });
 
   for (const [mode, why] of [['damaged', /damaged/], ['empty', /empty/]]) {

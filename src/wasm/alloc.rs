@@ -71,3 +71,50 @@ unsafe impl GlobalAlloc for PageAligned {
 
 #[global_allocator]
 static ALLOCATOR: PageAligned = PageAligned;
+
+// wasm_bindgen_test functions are not `#[test]`s to clippy: a failing unwrap is the point here.
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::cast_possible_truncation)]
+mod tests {
+    use wasm_bindgen_test::*;
+
+    const PAGE: usize = super::PAGE;
+
+    fn aligned(p: *const u8) -> bool {
+        (p as usize).is_multiple_of(PAGE)
+    }
+
+    /// Every size class a `Vec<u8>` passes through while growing across the page size and
+    /// shrinking back: the contents survive each move, and blocks of a page or more are
+    /// page-aligned whichever way they were reached.
+    #[wasm_bindgen_test]
+    fn growth_and_shrink_across_a_page_keep_contents_and_alignment() {
+        let mut v: Vec<u8> = Vec::with_capacity(10);
+        for i in 0..3 * PAGE + 17 {
+            v.push((i % 251) as u8);
+            if v.capacity() >= PAGE {
+                assert!(aligned(v.as_ptr()), "capacity {}", v.capacity());
+            }
+        }
+        for i in [PAGE + 1, PAGE, PAGE - 1, 100, 1] {
+            v.truncate(i);
+            v.shrink_to_fit();
+            assert_eq!(v.capacity(), i);
+            assert!(v.iter().enumerate().all(|(j, &b)| b == (j % 251) as u8));
+            if i >= PAGE {
+                assert!(aligned(v.as_ptr()));
+            }
+        }
+        let zeroed = vec![0u8; 5 * PAGE];
+        assert!(aligned(zeroed.as_ptr()));
+        assert!(zeroed.iter().all(|&b| b == 0));
+        // Small blocks keep their own alignment and are not padded to pages.
+        let small: Vec<Box<[u8; 64]>> = (0..64).map(|_| Box::new([1u8; 64])).collect();
+        assert!(small.iter().any(|b| !aligned(b.as_ptr())));
+        // A type whose alignment is above a page is left as asked.
+        #[repr(align(8192))]
+        struct Big([u8; 8192]);
+        let big = Box::new(Big([3; 8192]));
+        assert!((big.0.as_ptr() as usize).is_multiple_of(8192));
+    }
+}
