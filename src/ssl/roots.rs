@@ -29,12 +29,17 @@ pub fn install_bundled(blob: &[u8]) -> Result<()> {
     if bundled_installed() {
         return Ok(());
     }
+    let _ = BUNDLED.set(Arc::new(bundled_store(blob)?));
+    Ok(())
+}
+
+/// The store [`install_bundled`] installs; an empty set is refused, as a damaged file.
+fn bundled_store(blob: &[u8]) -> Result<RootCertStore> {
     let anchors = decode_anchors(blob)?;
     if anchors.is_empty() {
         return Err(Error::x509("the bundled root set is empty"));
     }
-    let _ = BUNDLED.set(Arc::new(RootCertStore { roots: anchors }));
-    Ok(())
+    Ok(RootCertStore { roots: anchors })
 }
 
 /// The trust anchors as one byte string: for each, the subject, the SubjectPublicKeyInfo and
@@ -137,7 +142,9 @@ impl TrustStore {
         self.uses_bundled(fallback_to_mozilla) && !bundled_installed()
     }
 
-    fn uses_bundled(&self, fallback_to_mozilla: bool) -> bool {
+    /// Whether this trust includes the bundled roots: `setDefaultVerifyPaths()`, or a client
+    /// with nothing loaded.
+    pub fn uses_bundled(&self, fallback_to_mozilla: bool) -> bool {
         self.mozilla || (fallback_to_mozilla && self.is_empty())
     }
 
@@ -221,15 +228,21 @@ mod tests {
     fn every_truncation_and_flipped_length_is_an_error_or_a_parse_never_a_panic() {
         let blob = encode_anchors(&webpki_roots::TLS_SERVER_ROOTS[..3]).unwrap();
         for cut in 0..blob.len() {
-            // Only a cut exactly between anchors can parse, and then to fewer anchors.
+            // Only a cut exactly between anchors can parse, and then to fewer anchors that
+            // are exactly what the prefix holds.
             if let Ok(a) = decode_anchors(&blob[..cut]) {
                 assert!(a.len() < 3);
+                assert_eq!(encode_anchors(&a).unwrap(), &blob[..cut]);
             }
         }
+        // A flipped byte is an error or a reading of exactly those bytes: nothing is skipped
+        // or invented.
         for i in 0..blob.len() {
             let mut b = blob.clone();
             b[i] ^= 0xff;
-            let _ = decode_anchors(&b);
+            if let Ok(a) = decode_anchors(&b) {
+                assert_eq!(encode_anchors(&a).unwrap(), b, "flip at {i}");
+            }
         }
         assert!(decode_anchors(&[0, 5, 1]).is_err());
         assert!(decode_anchors(&[0, 0, 0, 1, 1, 0, 0]).is_err(), "empty subject");
@@ -278,10 +291,7 @@ mod tests {
     #[test]
     fn an_empty_set_is_refused() {
         assert!(decode_anchors(&[]).unwrap().is_empty());
-        // install_bundled refuses it without touching what may already be installed.
-        if !bundled_installed() {
-            assert!(install_bundled(&[]).is_err());
-            assert!(!bundled_installed());
-        }
+        assert!(bundled_store(&[]).is_err());
+        assert!(bundled_store(&encode_anchors(webpki_roots::TLS_SERVER_ROOTS).unwrap()).is_ok());
     }
 }

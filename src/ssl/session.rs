@@ -95,7 +95,7 @@ pub(crate) fn callback_id(cb: &Arc<dyn Any + Send + Sync>) -> u64 {
 /// pins, and the Mozilla set), as `config::policy` derives its roots from it.
 pub(crate) fn trust_digest(settings: &Settings, role: Role) -> [u8; 32] {
     let trust = &settings.trust;
-    let mozilla = trust.mozilla || (role == Role::Client && trust.is_empty());
+    let mozilla = trust.uses_bundled(role == Role::Client);
     let mut d = ring::digest::Context::new(&ring::digest::SHA256);
     d.update(b"rustls-ssl trust v1");
     d.update(&[u8::from(mozilla)]);
