@@ -40,8 +40,13 @@ node --test --test-concurrency=1 js-tests/ 2>&1 | tee -a "$log"
 step "node --test js-tests/ (Node entry on ring: RUSTLS_SSL_CRYPTO=ring)"
 RUSTLS_SSL_CRYPTO=ring node --test --test-concurrency=1 js-tests/ 2>&1 | tee -a "$log"
 
+# wasm-bindgen-test-runner gives chromedriver 5 s to bind its port, then kills it (CI saw
+# exactly that: SIGKILL, "driver failed to bind port during startup"). A cold machine after
+# two full suites can be slower than that; the runner restarts a stuck driver every 10 s
+# within this budget, so a slow start costs time, not the run.
 step "wasm-pack test --headless --chrome"
-wasm-pack test --headless --chrome 2>&1 | tee -a "$log"
+WASM_BINDGEN_TEST_DRIVER_TIMEOUT=${WASM_BINDGEN_TEST_DRIVER_TIMEOUT:-90} \
+  wasm-pack test --headless --chrome 2>&1 | tee -a "$log"
 
 # One closing line for the whole run: Rust test results plus node --test's counts.
 awk '
