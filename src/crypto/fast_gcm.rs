@@ -18,23 +18,19 @@ use rustls::crypto::cipher::{
     AeadKey, Iv, KeyBlockShape, MessageDecrypter, MessageEncrypter, Tls12AeadAlgorithm, Tls13AeadAlgorithm,
     UnsupportedOperationError, NONCE_LEN,
 };
-use rustls::crypto::tls12::PrfUsingHmac;
-use rustls::crypto::tls13::HkdfUsingHmac;
-use rustls::crypto::KeyExchangeAlgorithm;
 use rustls::{
-    CipherSuite, ConnectionTrafficSecrets, SignatureScheme, SupportedCipherSuite, Tls12CipherSuite,
-    Tls13CipherSuite,
+    CipherSuite, ConnectionTrafficSecrets, SupportedCipherSuite, Tls12CipherSuite, Tls13CipherSuite,
 };
-use rustls_ssl_gcm_kernel::GcmKey;
+use rustls_ssl_aead_kernel::GcmKey;
 
 use super::record::{
     RecordAead, Tls12Nonce, Tls12Opener, Tls12Sealer, Tls13Opener, Tls13Sealer, GCM_EXPLICIT_LEN,
     GCM_SALT_LEN, TAG_LEN,
 };
-use super::ring_hash;
+use super::ring_hash::{tls12_suite, tls13_suite, TLS12_ECDSA_SCHEMES, TLS12_RSA_SCHEMES};
 
 /// An expanded AES-GCM key of the length its suite asked for. The cipher itself lives in
-/// `crates/gcm-kernel`, compiled for speed while this crate is compiled for size.
+/// `crates/aead-kernel`, compiled for speed while this crate is compiled for size.
 struct Key(GcmKey);
 
 impl Key {
@@ -163,94 +159,39 @@ static TLS13_AES256: Tls13Gcm = Tls13Gcm { key_len: 32 };
 static TLS12_AES128: Tls12Gcm = Tls12Gcm { key_len: 16 };
 static TLS12_AES256: Tls12Gcm = Tls12Gcm { key_len: 32 };
 
-const fn tls13(suite: CipherSuite, sha384: bool, aead_alg: &'static Tls13Gcm) -> Tls13CipherSuite {
-    Tls13CipherSuite {
-        common: rustls::CipherSuiteCommon {
-            suite,
-            hash_provider: if sha384 {
-                &ring_hash::SHA384
-            } else {
-                &ring_hash::SHA256
-            },
-            // RFC 8446 §5.5 / rustls's value for AES-GCM.
-            confidentiality_limit: 1 << 24,
-        },
-        hkdf_provider: if sha384 { &HKDF_SHA384 } else { &HKDF_SHA256 },
-        aead_alg,
-        // QUIC header protection would need AES-ECB too; this package does not speak QUIC.
-        quic: None,
-    }
-}
-
-const fn tls12(
-    suite: CipherSuite,
-    sha384: bool,
-    sign: &'static [SignatureScheme],
-    aead_alg: &'static Tls12Gcm,
-) -> Tls12CipherSuite {
-    Tls12CipherSuite {
-        common: rustls::CipherSuiteCommon {
-            suite,
-            hash_provider: if sha384 {
-                &ring_hash::SHA384
-            } else {
-                &ring_hash::SHA256
-            },
-            confidentiality_limit: 1 << 24,
-        },
-        prf_provider: if sha384 { &PRF_SHA384 } else { &PRF_SHA256 },
-        kx: KeyExchangeAlgorithm::ECDHE,
-        sign,
-        aead_alg,
-    }
-}
-
-static HKDF_SHA256: HkdfUsingHmac<'static> = HkdfUsingHmac(&ring_hash::HMAC_SHA256);
-static HKDF_SHA384: HkdfUsingHmac<'static> = HkdfUsingHmac(&ring_hash::HMAC_SHA384);
-static PRF_SHA256: PrfUsingHmac<'static> = PrfUsingHmac(&ring_hash::HMAC_SHA256);
-static PRF_SHA384: PrfUsingHmac<'static> = PrfUsingHmac(&ring_hash::HMAC_SHA384);
-
-// The signature schemes rustls's *ring* suites allow for each TLS 1.2 authentication (a test
-// compares them with *ring*'s own suites).
-static TLS12_ECDSA_SCHEMES: &[SignatureScheme] = &[
-    SignatureScheme::ED25519,
-    SignatureScheme::ECDSA_NISTP521_SHA512,
-    SignatureScheme::ECDSA_NISTP384_SHA384,
-    SignatureScheme::ECDSA_NISTP256_SHA256,
-];
-static TLS12_RSA_SCHEMES: &[SignatureScheme] = &[
-    SignatureScheme::RSA_PSS_SHA512,
-    SignatureScheme::RSA_PSS_SHA384,
-    SignatureScheme::RSA_PSS_SHA256,
-    SignatureScheme::RSA_PKCS1_SHA512,
-    SignatureScheme::RSA_PKCS1_SHA384,
-    SignatureScheme::RSA_PKCS1_SHA256,
-];
+/// RFC 8446 §5.5 / rustls's record limit for AES-GCM.
+const LIMIT: u64 = 1 << 24;
 
 // Built from nothing of *ring*'s AES-GCM: naming its suites would link it (docs/size.md).
-static S13_128: Tls13CipherSuite = tls13(CipherSuite::TLS13_AES_128_GCM_SHA256, false, &TLS13_AES128);
-static S13_256: Tls13CipherSuite = tls13(CipherSuite::TLS13_AES_256_GCM_SHA384, true, &TLS13_AES256);
-static S12_ECDSA_128: Tls12CipherSuite = tls12(
+static S13_128: Tls13CipherSuite =
+    tls13_suite(CipherSuite::TLS13_AES_128_GCM_SHA256, false, LIMIT, &TLS13_AES128);
+static S13_256: Tls13CipherSuite =
+    tls13_suite(CipherSuite::TLS13_AES_256_GCM_SHA384, true, LIMIT, &TLS13_AES256);
+static S12_ECDSA_128: Tls12CipherSuite = tls12_suite(
     CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
     false,
+    LIMIT,
     TLS12_ECDSA_SCHEMES,
     &TLS12_AES128,
 );
-static S12_ECDSA_256: Tls12CipherSuite = tls12(
+static S12_ECDSA_256: Tls12CipherSuite = tls12_suite(
     CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
     true,
+    LIMIT,
     TLS12_ECDSA_SCHEMES,
     &TLS12_AES256,
 );
-static S12_RSA_128: Tls12CipherSuite = tls12(
+static S12_RSA_128: Tls12CipherSuite = tls12_suite(
     CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
     false,
+    LIMIT,
     TLS12_RSA_SCHEMES,
     &TLS12_AES128,
 );
-static S12_RSA_256: Tls12CipherSuite = tls12(
+static S12_RSA_256: Tls12CipherSuite = tls12_suite(
     CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
     true,
+    LIMIT,
     TLS12_RSA_SCHEMES,
     &TLS12_AES256,
 );
@@ -267,7 +208,7 @@ pub static TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384: SupportedCipherSuite =
     SupportedCipherSuite::Tls12(&S12_RSA_256);
 
 /// This module's suite with the IANA id `id`, if it has one.
-fn ours(id: CipherSuite) -> Option<SupportedCipherSuite> {
+pub(super) fn ours(id: CipherSuite) -> Option<SupportedCipherSuite> {
     Some(match id {
         CipherSuite::TLS13_AES_128_GCM_SHA256 => TLS13_AES_128_GCM_SHA256,
         CipherSuite::TLS13_AES_256_GCM_SHA384 => TLS13_AES_256_GCM_SHA384,
@@ -277,29 +218,6 @@ fn ours(id: CipherSuite) -> Option<SupportedCipherSuite> {
         CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 => TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
         _ => return None,
     })
-}
-
-/// Every suite the default provider offers, in *ring*'s `ALL_CIPHER_SUITES` order, with this
-/// module's AES-GCM and *ring*'s ChaCha20-Poly1305.
-pub fn all_suites() -> Vec<SupportedCipherSuite> {
-    use rustls::crypto::ring::cipher_suite as ring_suites;
-    vec![
-        TLS13_AES_256_GCM_SHA384,
-        TLS13_AES_128_GCM_SHA256,
-        ring_suites::TLS13_CHACHA20_POLY1305_SHA256,
-        TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-        TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-        ring_suites::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-        TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-        TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-        ring_suites::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-    ]
-}
-
-/// `suite`, or this module's suite with the same id if it is an AES-GCM one. Order and
-/// selection stay the caller's (cipher_list.rs): only the implementation changes.
-pub fn substitute(suite: SupportedCipherSuite) -> SupportedCipherSuite {
-    ours(suite.suite()).unwrap_or(suite)
 }
 
 /// Every suite this module implements: TLS 1.3 AES-128/256-GCM, then TLS 1.2 ECDHE-ECDSA and
@@ -345,6 +263,7 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     use super::*;
+    use crate::crypto::substitute;
     // Record framing types, used here to drive this module's suites as rustls does.
     use crate::crypto::record::MAX_FRAGMENT_LEN;
     use rustls::crypto::cipher::{InboundOpaqueMessage, OutboundPlainMessage};

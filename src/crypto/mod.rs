@@ -1,4 +1,5 @@
-//! Which crypto runs: *ring* with [`fast_gcm`]'s AES-GCM by default, or the host's crypto
+//! Which crypto runs: *ring* with [`fast_gcm`]'s AES-GCM and [`fast_chacha`]'s
+//! ChaCha20-Poly1305 by default, or the host's crypto
 //! (`node:crypto` in the Node entry) for record protection, key exchange and signature
 //! verification once the host has installed it. There is one wasm for every entry, so the
 //! choice is made at run time.
@@ -13,6 +14,7 @@ use std::sync::Arc;
 use rustls::crypto::{CryptoProvider, SupportedKxGroup};
 use rustls::SupportedCipherSuite;
 
+pub mod fast_chacha;
 pub mod fast_gcm;
 pub mod host;
 mod record;
@@ -59,6 +61,33 @@ pub fn aes_is_slow() -> bool {
     cfg!(target_arch = "wasm32") && !active().is_some_and(|h| h.families().aead)
 }
 
+/// `suite` (one of *ring*'s, say), or ours with the same id: the record AEAD then runs in
+/// fast_gcm's or fast_chacha's kernel instead of *ring*'s. Order and selection stay the
+/// caller's (cipher_list.rs): only the implementation changes.
+pub fn substitute(suite: SupportedCipherSuite) -> SupportedCipherSuite {
+    let id = suite.suite();
+    fast_gcm::ours(id)
+        .or_else(|| fast_chacha::ours(id))
+        .unwrap_or(suite)
+}
+
+/// Every suite the default provider offers, in *ring*'s `ALL_CIPHER_SUITES` order, all of
+/// them ours: none of *ring*'s AEAD suite statics is named outside tests, so none of its
+/// AEAD code is linked (docs/size.md).
+pub fn default_suites() -> Vec<SupportedCipherSuite> {
+    vec![
+        fast_gcm::TLS13_AES_256_GCM_SHA384,
+        fast_gcm::TLS13_AES_128_GCM_SHA256,
+        fast_chacha::TLS13_CHACHA20_POLY1305_SHA256,
+        fast_gcm::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        fast_gcm::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        fast_chacha::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        fast_gcm::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        fast_gcm::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        fast_chacha::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    ]
+}
+
 /// A provider offering `suites` (*ring*'s, in the caller's order) and `groups` (*ring*'s, or
 /// all of them for `None`), implemented by the active crypto.
 pub fn provider(
@@ -68,9 +97,9 @@ pub fn provider(
     let mut provider = ring_provider::default();
     match active() {
         None => {
-            // AES-GCM records sealed by fast_gcm instead of *ring* (about twice as fast in
-            // wasm; docs/wasm-aes.md); the same suites in the same order.
-            provider.cipher_suites = suites.into_iter().map(fast_gcm::substitute).collect();
+            // Records sealed by our kernels instead of *ring* (AES-GCM about twice as fast in
+            // wasm, docs/wasm-aes.md); the same suites in the same order.
+            provider.cipher_suites = suites.into_iter().map(substitute).collect();
             if let Some(groups) = groups {
                 provider.kx_groups = groups.to_vec();
             }
@@ -82,7 +111,7 @@ pub fn provider(
                     if host.families().aead {
                         host.suite(s)
                     } else {
-                        fast_gcm::substitute(s)
+                        substitute(s)
                     }
                 })
                 .collect();

@@ -1,12 +1,83 @@
-//! SHA-256/384 and their HMACs over *ring*, as rustls's `Hash` and `Hmac`, for
-//! [`super::fast_gcm`]'s suites (HKDF and the TLS 1.2 PRF are rustls's generic ones over these).
+//! SHA-256/384 and their HMACs over *ring*, as rustls's `Hash` and `Hmac`, and the cipher
+//! suites built on them for [`super::fast_gcm`]'s and [`super::fast_chacha`]'s AEADs (HKDF and
+//! the TLS 1.2 PRF are rustls's generic ones over these, as in rustls's own *ring* suites).
 //!
 //! rustls's *ring* provider has the same wrappers but keeps them private: the only way to its
-//! hash and HKDF is through its AES-GCM suite statics, and naming those links *ring*'s whole
-//! AES-GCM beside fast_gcm's (docs/size.md).
+//! hash and HKDF is through its suite statics, and naming those links *ring*'s AEADs beside
+//! ours (docs/size.md).
 
+use rustls::crypto::cipher::{Tls12AeadAlgorithm, Tls13AeadAlgorithm};
 use rustls::crypto::hash::{Context, Hash, HashAlgorithm, Output};
 use rustls::crypto::hmac::{Hmac, Key, Tag};
+use rustls::crypto::tls12::PrfUsingHmac;
+use rustls::crypto::tls13::HkdfUsingHmac;
+use rustls::crypto::KeyExchangeAlgorithm;
+use rustls::{CipherSuite, CipherSuiteCommon, SignatureScheme, Tls12CipherSuite, Tls13CipherSuite};
+
+/// A TLS 1.3 suite over SHA-256 or SHA-384 with `aead_alg`; `limit` is the most records one
+/// key may protect (RFC 8446 §5.5, rustls's values).
+pub(crate) const fn tls13_suite(
+    suite: CipherSuite,
+    sha384: bool,
+    limit: u64,
+    aead_alg: &'static dyn Tls13AeadAlgorithm,
+) -> Tls13CipherSuite {
+    Tls13CipherSuite {
+        common: CipherSuiteCommon {
+            suite,
+            hash_provider: if sha384 { &SHA384 } else { &SHA256 },
+            confidentiality_limit: limit,
+        },
+        hkdf_provider: if sha384 { &HKDF_SHA384 } else { &HKDF_SHA256 },
+        aead_alg,
+        // QUIC header protection would need raw AES / ChaCha20 too; this package does not
+        // speak QUIC.
+        quic: None,
+    }
+}
+
+/// A TLS 1.2 ECDHE suite, authenticated by `sign`, over SHA-256 or SHA-384 with `aead_alg`.
+pub(crate) const fn tls12_suite(
+    suite: CipherSuite,
+    sha384: bool,
+    limit: u64,
+    sign: &'static [SignatureScheme],
+    aead_alg: &'static dyn Tls12AeadAlgorithm,
+) -> Tls12CipherSuite {
+    Tls12CipherSuite {
+        common: CipherSuiteCommon {
+            suite,
+            hash_provider: if sha384 { &SHA384 } else { &SHA256 },
+            confidentiality_limit: limit,
+        },
+        prf_provider: if sha384 { &PRF_SHA384 } else { &PRF_SHA256 },
+        kx: KeyExchangeAlgorithm::ECDHE,
+        sign,
+        aead_alg,
+    }
+}
+
+static HKDF_SHA256: HkdfUsingHmac<'static> = HkdfUsingHmac(&HMAC_SHA256);
+static HKDF_SHA384: HkdfUsingHmac<'static> = HkdfUsingHmac(&HMAC_SHA384);
+static PRF_SHA256: PrfUsingHmac<'static> = PrfUsingHmac(&HMAC_SHA256);
+static PRF_SHA384: PrfUsingHmac<'static> = PrfUsingHmac(&HMAC_SHA384);
+
+// The signature schemes rustls's *ring* suites allow for each TLS 1.2 authentication (the
+// suites' tests compare them with *ring*'s own).
+pub(crate) static TLS12_ECDSA_SCHEMES: &[SignatureScheme] = &[
+    SignatureScheme::ED25519,
+    SignatureScheme::ECDSA_NISTP521_SHA512,
+    SignatureScheme::ECDSA_NISTP384_SHA384,
+    SignatureScheme::ECDSA_NISTP256_SHA256,
+];
+pub(crate) static TLS12_RSA_SCHEMES: &[SignatureScheme] = &[
+    SignatureScheme::RSA_PSS_SHA512,
+    SignatureScheme::RSA_PSS_SHA384,
+    SignatureScheme::RSA_PSS_SHA256,
+    SignatureScheme::RSA_PKCS1_SHA512,
+    SignatureScheme::RSA_PKCS1_SHA384,
+    SignatureScheme::RSA_PKCS1_SHA256,
+];
 
 pub(crate) static SHA256: RingHash = RingHash(&ring::digest::SHA256, HashAlgorithm::SHA256);
 pub(crate) static SHA384: RingHash = RingHash(&ring::digest::SHA384, HashAlgorithm::SHA384);

@@ -1,8 +1,8 @@
-//! rustls's *ring* `default_provider()`, rebuilt without *ring*'s AES-GCM.
+//! rustls's *ring* `default_provider()`, rebuilt without *ring*'s AEADs.
 //!
-//! `default_provider()` copies rustls's `DEFAULT_CIPHER_SUITES`, whose AES-GCM entries link
-//! *ring*'s AES and GHASH into the wasm even when [`super::fast_gcm`] replaces them in every
-//! configuration (docs/size.md). The rest of it (signature algorithms, randomness, key
+//! `default_provider()` copies rustls's `DEFAULT_CIPHER_SUITES`, whose entries link *ring*'s
+//! AES-GCM and ChaCha20-Poly1305 into the wasm even when [`super::fast_gcm`] and
+//! [`super::fast_chacha`] replace them in every configuration (docs/size.md). The rest of it (signature algorithms, randomness, key
 //! loading) is private to rustls, so it is restated here; a test holds it equal to rustls's.
 
 use rustls::crypto::{CryptoProvider, GetRandomFailed, KeyProvider, SecureRandom, WebPkiSupportedAlgorithms};
@@ -12,10 +12,10 @@ use rustls::SignatureScheme;
 use std::sync::Arc;
 use webpki::ring as algs;
 
-/// *ring*'s provider with fast_gcm's AES-GCM suites.
+/// *ring*'s provider with our AEAD suites.
 pub fn default() -> CryptoProvider {
     CryptoProvider {
-        cipher_suites: super::fast_gcm::all_suites(),
+        cipher_suites: super::default_suites(),
         kx_groups: rustls::crypto::ring::DEFAULT_KX_GROUPS.to_vec(),
         signature_verification_algorithms: SIGNATURE_ALGORITHMS,
         secure_random: &Ring,
@@ -108,7 +108,7 @@ mod tests {
     }
 
     #[test]
-    fn same_as_rustls_default_provider_but_for_the_aes_gcm_implementation() {
+    fn same_as_rustls_default_provider_but_for_the_aead_implementations() {
         let ring = rustls::crypto::ring::default_provider();
         let ours = default();
         let suite_ids = |p: &CryptoProvider| p.cipher_suites.iter().map(|s| s.suite()).collect::<Vec<_>>();

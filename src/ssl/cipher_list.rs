@@ -13,11 +13,11 @@
 //! - `SUITEB128`/`SUITEB192` are not special: Suite B also restricts curves and signatures,
 //!   which a cipher list cannot express here, so they match nothing.
 
-use rustls::crypto::ring::{cipher_suite, kx_group};
+use rustls::crypto::ring::kx_group;
 use rustls::crypto::SupportedKxGroup;
 use rustls::{CipherSuite, NamedGroup, SupportedCipherSuite};
 
-use crate::crypto::fast_gcm;
+use crate::crypto::{fast_chacha, fast_gcm};
 use crate::ssl::error::{Error, Result};
 
 /// Longest cipher, suite or group list accepted. Real lists are a few hundred bytes; the cap
@@ -138,7 +138,7 @@ pub fn cipher_list_names(suites: &[SupportedCipherSuite]) -> Vec<String> {
 
 /// The provider's TLS 1.2 suites, in its preference order.
 pub fn default_tls12() -> Vec<SupportedCipherSuite> {
-    preferred_order(crate::crypto::fast_gcm::all_suites())
+    preferred_order(crate::crypto::default_suites())
         .into_iter()
         .filter(|s| !is_tls13(s))
         .collect()
@@ -146,7 +146,7 @@ pub fn default_tls12() -> Vec<SupportedCipherSuite> {
 
 /// The provider's TLS 1.3 suites, in this build's preference order.
 pub fn default_tls13() -> Vec<SupportedCipherSuite> {
-    preferred_order(crate::crypto::fast_gcm::all_suites())
+    preferred_order(crate::crypto::default_suites())
         .into_iter()
         .filter(is_tls13)
         .collect()
@@ -224,14 +224,14 @@ static TLS12: [Tls12Suite; 6] = [
         enc: Enc::Aes256Gcm,
     },
     Tls12Suite {
-        suite: &cipher_suite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        suite: &fast_chacha::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
         openssl: "ECDHE-ECDSA-CHACHA20-POLY1305",
         iana: "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
         auth: Auth::Ecdsa,
         enc: Enc::Chacha20Poly1305,
     },
     Tls12Suite {
-        suite: &cipher_suite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+        suite: &fast_chacha::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
         openssl: "ECDHE-RSA-CHACHA20-POLY1305",
         iana: "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
         auth: Auth::Rsa,
@@ -264,7 +264,7 @@ static TLS13: [Tls13Suite; 3] = [
         iana: "TLS_AES_256_GCM_SHA384",
     },
     Tls13Suite {
-        suite: &cipher_suite::TLS13_CHACHA20_POLY1305_SHA256,
+        suite: &fast_chacha::TLS13_CHACHA20_POLY1305_SHA256,
         iana: "TLS_CHACHA20_POLY1305_SHA256",
     },
     Tls13Suite {

@@ -2,6 +2,8 @@
 //! no dependency on wasm-bindgen so that `cargo test` exercises it natively.
 #![forbid(unsafe_code)]
 
+#[cfg(test)]
+mod aead_interop;
 pub mod ca_names;
 pub(crate) mod cert;
 #[cfg(test)]
@@ -14,8 +16,6 @@ pub mod constants;
 pub mod context;
 mod der;
 pub mod error;
-#[cfg(test)]
-mod gcm_interop;
 pub mod hello;
 mod name_constraints;
 mod pbes2;

@@ -1,4 +1,5 @@
-//! AES-GCM seal and open for rustls-ssl's record layer in wasm (`src/crypto/fast_gcm.rs`).
+//! The record AEADs of rustls-ssl's wasm build: AES-GCM (`src/crypto/fast_gcm.rs`) and
+//! ChaCha20-Poly1305 (`src/crypto/fast_chacha.rs`), seal and open in place.
 //!
 //! A crate of its own for one reason: the release build compiles the wasm for size
 //! (opt-level "z", thin LTO) and only the hot crypto for speed, per crate. A generic cipher is
@@ -9,6 +10,7 @@
 
 use aes_gcm::aead::AeadInOut;
 use aes_gcm::{Aes128Gcm, Aes256Gcm, KeyInit};
+use chacha20poly1305::ChaCha20Poly1305;
 
 pub const NONCE_LEN: usize = 12;
 pub const TAG_LEN: usize = 16;
@@ -52,5 +54,34 @@ impl GcmKey {
             Self::Aes256(k) => k.decrypt_inout_detached(nonce.into(), aad, data.into(), tag.into()),
         }
         .is_ok()
+    }
+}
+
+/// A ChaCha20-Poly1305 key (RFC 8439). The key is all the state; Poly1305's key is derived
+/// per nonce.
+pub struct ChaChaKey(ChaCha20Poly1305);
+
+impl ChaChaKey {
+    /// `None` unless `key` is 32 bytes.
+    #[inline(never)]
+    pub fn new(key: &[u8]) -> Option<Self> {
+        ChaCha20Poly1305::new_from_slice(key).ok().map(Self)
+    }
+
+    /// Encrypts `data` in place and returns the tag.
+    #[inline(never)]
+    pub fn seal(&self, nonce: &[u8; NONCE_LEN], aad: &[u8], data: &mut [u8]) -> Option<[u8; TAG_LEN]> {
+        self.0
+            .encrypt_inout_detached(nonce.into(), aad, data.into())
+            .ok()
+            .map(Into::into)
+    }
+
+    /// Decrypts `data` in place if `tag` authenticates it; on failure `data` is left as it was.
+    #[inline(never)]
+    pub fn open(&self, nonce: &[u8; NONCE_LEN], aad: &[u8], data: &mut [u8], tag: &[u8; TAG_LEN]) -> bool {
+        self.0
+            .decrypt_inout_detached(nonce.into(), aad, data.into(), tag.into())
+            .is_ok()
     }
 }

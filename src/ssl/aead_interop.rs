@@ -1,5 +1,6 @@
-//! The AES-GCM suites of src/crypto/fast_gcm.rs on one end of a real handshake and *ring*'s on
-//! the other: each of the six suites, our client against a plain rustls + *ring* server and our
+//! The AES-GCM suites of src/crypto/fast_gcm.rs and the ChaCha20-Poly1305 suites of
+//! src/crypto/fast_chacha.rs on one end of a real handshake and *ring*'s on the other: each of
+//! the nine suites, our client against a plain rustls + *ring* server and our
 //! server against a plain rustls + *ring* client, then application data both ways. The plain
 //! rustls peer is restricted to the one suite under test, so nothing else can be negotiated.
 
@@ -11,7 +12,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::{ClientConfig, RootCertStore, ServerConfig, SupportedCipherSuite};
 
-use crate::crypto::fast_gcm;
+use crate::crypto::{fast_chacha, fast_gcm};
 use crate::ssl::constants::version;
 use crate::ssl::test_support::{client, server_with, CA, CHAIN, KEY};
 use crate::ssl::{Connection, Error};
@@ -29,6 +30,9 @@ fn cases() -> Vec<(SupportedCipherSuite, &'static [u8], &'static [u8])> {
         (TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, CHAIN, KEY),
         (TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, RSA_CHAIN, RSA_KEY),
         (TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, RSA_CHAIN, RSA_KEY),
+        (TLS13_CHACHA20_POLY1305_SHA256, CHAIN, KEY),
+        (TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, CHAIN, KEY),
+        (TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, RSA_CHAIN, RSA_KEY),
     ]
 }
 
@@ -258,18 +262,14 @@ fn a_damaged_record_from_the_peer_is_an_error_not_a_panic() {
 }
 
 #[test]
-fn the_provider_runs_aes_gcm_on_fast_gcm() {
-    // Which AES-GCM the connections above used: the suites the core's provider hands rustls.
+fn the_provider_runs_every_aead_on_our_kernels() {
+    // Which AEADs the connections above used: the suites the core's provider hands rustls.
     let settings = client(0).settings().clone();
     let suites = super::config::provider(&settings).cipher_suites.clone();
-    let aes: Vec<_> = suites
-        .iter()
-        .filter(|s| fast_gcm::is_ours(s))
-        .map(|s| s.suite())
-        .collect();
-    assert_eq!(aes.len(), 6, "{suites:?}");
+    assert_eq!(suites.len(), 9, "{suites:?}");
     for s in &suites {
         let name = s.suite().as_str().unwrap_or_default();
         assert_eq!(fast_gcm::is_ours(s), name.contains("AES"), "{name}");
+        assert_eq!(fast_chacha::is_ours(s), name.contains("CHACHA20"), "{name}");
     }
 }
