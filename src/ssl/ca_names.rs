@@ -30,11 +30,12 @@ impl ReceivedCaNames {
 }
 
 /// `inner`, with what it is shown written to `slot` first.
-#[derive(Debug)]
 pub(crate) struct Recording {
     inner: Arc<dyn ResolvesClientCert>,
     slot: ReceivedCaNames,
 }
+
+opaque_debug!(Recording);
 
 impl Recording {
     pub(crate) fn new(inner: Arc<dyn ResolvesClientCert>, slot: ReceivedCaNames) -> Arc<Self> {

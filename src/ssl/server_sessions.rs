@@ -67,7 +67,6 @@ pub fn partition(settings: &Settings, hooked: bool) -> Option<[u8; 32]> {
 }
 
 /// One server connection's view of its Context's session cache.
-#[derive(Debug)]
 pub struct PartitionedStore {
     cache: Arc<dyn StoresServerSessions>,
     partition: [u8; 32],
@@ -80,6 +79,8 @@ pub struct PartitionedStore {
     pending: Mutex<Vec<(Vec<u8>, Vec<u8>)>>,
     finished: AtomicBool,
 }
+
+opaque_debug!(PartitionedStore);
 
 impl PartitionedStore {
     pub fn new(cache: Arc<dyn StoresServerSessions>, partition: [u8; 32], outcome: SharedOutcome) -> Self {

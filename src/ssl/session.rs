@@ -310,11 +310,12 @@ impl Tenant {
 /// or fails, or when it is dropped); otherwise it gets a lineage of its own and a full
 /// handshake. Routing by "the last connection configured" with two in flight would let one
 /// connection's server be judged by the other's name, callback and outcome.
-#[derive(Debug)]
 pub struct Lineage {
     tenant: Mutex<Tenant>,
     algorithms: WebPkiSupportedAlgorithms,
 }
+
+opaque_debug!(Lineage);
 
 impl Lineage {
     fn new(tenant: Tenant, algorithms: WebPkiSupportedAlgorithms) -> Arc<Self> {
@@ -394,7 +395,6 @@ impl ResolvesClientCert for Lineage {
 
 /// The session store of one client connection: it records what the server sends (for
 /// `getSession`) and serves what `setSession` offered, if this connection may resume it.
-#[derive(Debug)]
 pub struct ConnectionStore {
     captured: Session,
     /// The offered session, kept only when it passed `resumable_under` and its lineage
@@ -406,6 +406,8 @@ pub struct ConnectionStore {
     active: Arc<AtomicBool>,
     finished: AtomicBool,
 }
+
+opaque_debug!(ConnectionStore);
 
 /// What `ConnectionStore::new` needs to know about the connection.
 pub struct ClientSide {

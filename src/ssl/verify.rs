@@ -487,13 +487,14 @@ fn rustls_error(code: VerifyCode) -> rustls::Error {
 }
 
 /// Verifies a server's certificate for a client connection.
-#[derive(Debug)]
 pub struct ServerVerifier {
     policy: Mutex<Policy>,
     /// The name the user asked for; `None` when `setTlsextHostName` was never called.
     expected_name: Mutex<Option<ServerName<'static>>>,
     algorithms: WebPkiSupportedAlgorithms,
 }
+
+opaque_debug!(ServerVerifier);
 
 impl ServerVerifier {
     pub fn new(policy: Policy, expected_name: Option<ServerName<'static>>) -> Self {
@@ -573,12 +574,13 @@ impl ServerCertVerifier for ServerVerifier {
 
 /// Verifies client certificates on a server: requested with `VERIFY_PEER`, required with
 /// `VERIFY_FAIL_IF_NO_PEER_CERT`.
-#[derive(Debug)]
 pub struct ClientVerifier {
     pub policy: Policy,
     pub mandatory: bool,
     pub hints: Vec<DistinguishedName>,
 }
+
+opaque_debug!(ClientVerifier);
 
 impl ClientCertVerifier for ClientVerifier {
     fn client_auth_mandatory(&self) -> bool {
