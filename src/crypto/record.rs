@@ -28,7 +28,9 @@ pub(crate) const GCM_SALT_LEN: usize = NONCE_LEN - GCM_EXPLICIT_LEN;
 
 /// One record key of one AEAD with a 12-byte nonce and a 16-byte tag. Failures carry no
 /// detail on purpose: whatever went wrong, the record is refused with the one error TLS has for
-/// it, and no unauthenticated byte is ever handed on.
+/// it, and no unauthenticated byte is ever handed on. The framing holds one as a
+/// `Box<dyn RecordAead>`: one copy of it then serves every AEAD (generic over the key, it was
+/// linked three times, 5 KB more of the wasm), for one indirect call per record.
 pub(crate) trait RecordAead: Send + Sync {
     /// Encrypts `in_out` in place; its tag, or `None` when the key could not seal.
     fn seal(&self, nonce: &[u8; NONCE_LEN], aad: &[u8], in_out: &mut [u8]) -> Option<[u8; TAG_LEN]>;
@@ -39,8 +41,8 @@ pub(crate) trait RecordAead: Send + Sync {
 }
 
 /// Splits `sealed` (ciphertext, then tag) and opens it in place; the plaintext length.
-fn open_sealed<K: RecordAead>(
-    key: &K,
+fn open_sealed(
+    key: &dyn RecordAead,
     nonce: &[u8; NONCE_LEN],
     aad: &[u8],
     sealed: &mut [u8],
@@ -56,18 +58,21 @@ fn open_sealed<K: RecordAead>(
 }
 
 /// Seals TLS 1.3 records (RFC 8446 §5.2).
-pub(crate) struct Tls13Sealer<K> {
-    key: K,
+pub(crate) struct Tls13Sealer {
+    key: Box<dyn RecordAead>,
     iv: Iv,
 }
 
-impl<K> Tls13Sealer<K> {
-    pub(crate) fn new(key: K, iv: Iv) -> Self {
-        Self { key, iv }
+impl Tls13Sealer {
+    pub(crate) fn new(key: impl RecordAead + 'static, iv: Iv) -> Self {
+        Self {
+            key: Box::new(key),
+            iv,
+        }
     }
 }
 
-impl<K: RecordAead> MessageEncrypter for Tls13Sealer<K> {
+impl MessageEncrypter for Tls13Sealer {
     fn encrypt(&mut self, msg: OutboundPlainMessage<'_>, seq: u64) -> Result<OutboundOpaqueMessage, Error> {
         // TLSInnerPlaintext: content, then the real content type; no padding.
         let inner_len = msg.payload.len().checked_add(1).ok_or(Error::EncryptError)?;
@@ -96,18 +101,21 @@ impl<K: RecordAead> MessageEncrypter for Tls13Sealer<K> {
 }
 
 /// Opens TLS 1.3 records.
-pub(crate) struct Tls13Opener<K> {
-    key: K,
+pub(crate) struct Tls13Opener {
+    key: Box<dyn RecordAead>,
     iv: Iv,
 }
 
-impl<K> Tls13Opener<K> {
-    pub(crate) fn new(key: K, iv: Iv) -> Self {
-        Self { key, iv }
+impl Tls13Opener {
+    pub(crate) fn new(key: impl RecordAead + 'static, iv: Iv) -> Self {
+        Self {
+            key: Box::new(key),
+            iv,
+        }
     }
 }
 
-impl<K: RecordAead> MessageDecrypter for Tls13Opener<K> {
+impl MessageDecrypter for Tls13Opener {
     fn decrypt<'a>(
         &mut self,
         mut msg: InboundOpaqueMessage<'a>,
@@ -116,7 +124,7 @@ impl<K: RecordAead> MessageDecrypter for Tls13Opener<K> {
         let nonce = Nonce::new(&self.iv, seq).0;
         // The AAD is the record header, whose length field covers the tag.
         let aad = make_tls13_aad(msg.payload.len());
-        let plain_len = open_sealed(&self.key, &nonce, &aad, &mut msg.payload)?;
+        let plain_len = open_sealed(&*self.key, &nonce, &aad, &mut msg.payload)?;
         msg.payload.truncate(plain_len);
         // Strips the padding and the inner content type, and rejects an oversized plaintext.
         msg.into_tls13_unpadded_message()
@@ -174,20 +182,24 @@ impl Tls12Nonce {
 }
 
 /// Seals TLS 1.2 AEAD records (RFC 5246 §6.2.3.3).
-pub(crate) struct Tls12Sealer<K> {
-    key: K,
+pub(crate) struct Tls12Sealer {
+    key: Box<dyn RecordAead>,
     /// From [`Tls12Nonce::sealing_iv`].
     iv: Iv,
     nonce: Tls12Nonce,
 }
 
-impl<K> Tls12Sealer<K> {
-    pub(crate) fn new(key: K, iv: Iv, nonce: Tls12Nonce) -> Self {
-        Self { key, iv, nonce }
+impl Tls12Sealer {
+    pub(crate) fn new(key: impl RecordAead + 'static, iv: Iv, nonce: Tls12Nonce) -> Self {
+        Self {
+            key: Box::new(key),
+            iv,
+            nonce,
+        }
     }
 }
 
-impl<K: RecordAead> MessageEncrypter for Tls12Sealer<K> {
+impl MessageEncrypter for Tls12Sealer {
     fn encrypt(&mut self, msg: OutboundPlainMessage<'_>, seq: u64) -> Result<OutboundOpaqueMessage, Error> {
         let plain_len = msg.payload.len();
         let explicit_len = self.nonce.explicit_len();
@@ -217,20 +229,24 @@ impl<K: RecordAead> MessageEncrypter for Tls12Sealer<K> {
 }
 
 /// Opens TLS 1.2 AEAD records.
-pub(crate) struct Tls12Opener<K> {
-    key: K,
+pub(crate) struct Tls12Opener {
+    key: Box<dyn RecordAead>,
     /// From [`Tls12Nonce::opening_iv`].
     fixed: [u8; NONCE_LEN],
     nonce: Tls12Nonce,
 }
 
-impl<K> Tls12Opener<K> {
-    pub(crate) fn new(key: K, fixed: [u8; NONCE_LEN], nonce: Tls12Nonce) -> Self {
-        Self { key, fixed, nonce }
+impl Tls12Opener {
+    pub(crate) fn new(key: impl RecordAead + 'static, fixed: [u8; NONCE_LEN], nonce: Tls12Nonce) -> Self {
+        Self {
+            key: Box::new(key),
+            fixed,
+            nonce,
+        }
     }
 }
 
-impl<K: RecordAead> MessageDecrypter for Tls12Opener<K> {
+impl MessageDecrypter for Tls12Opener {
     fn decrypt<'a>(
         &mut self,
         mut msg: InboundOpaqueMessage<'a>,
@@ -254,7 +270,7 @@ impl<K: RecordAead> MessageDecrypter for Tls12Opener<K> {
             Tls12Nonce::Implicit => Nonce::new(&Iv::new(self.fixed), seq).0,
         };
         let aad = make_tls12_aad(seq, msg.typ, msg.version, plain_len);
-        let opened = open_sealed(&self.key, &nonce, &aad, sealed)?;
+        let opened = open_sealed(&*self.key, &nonce, &aad, sealed)?;
         // Checked only once authenticated, as rustls's suites do: a forged record is a
         // bad_record_mac whatever its length.
         if opened > MAX_FRAGMENT_LEN {

@@ -158,12 +158,15 @@ pub fn default_tls13() -> Vec<SupportedCipherSuite> {
 /// (the web build, or Node forced onto *ring*) ChaCha20 is offered first; peers that follow
 /// the client's order (OpenSSL's and rustls's default) then pick it. Natively, and in Node
 /// with `node:crypto`'s AES, AES-GCM stays first, as the provider orders it.
-pub fn preferred_order(mut suites: Vec<SupportedCipherSuite>) -> Vec<SupportedCipherSuite> {
-    if crate::crypto::aes_is_slow() {
-        // A stable sort keeps the provider's order among the others.
-        suites.sort_by_key(|s| !is_chacha(s.suite()));
+pub fn preferred_order(suites: Vec<SupportedCipherSuite>) -> Vec<SupportedCipherSuite> {
+    if !crate::crypto::aes_is_slow() {
+        return suites;
     }
-    suites
+    // A partition rather than a stable sort: the same order (the provider's among the
+    // others), without linking a stable sort for this one type.
+    let (mut first, rest): (Vec<_>, Vec<_>) = suites.into_iter().partition(|s| is_chacha(s.suite()));
+    first.extend(rest);
+    first
 }
 
 fn is_chacha(suite: CipherSuite) -> bool {
