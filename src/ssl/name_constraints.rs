@@ -286,9 +286,20 @@ fn rdns(name: &cert::Name<'_>) -> Rdns {
         .collect()
 }
 
-/// OpenSSL's canonical name form: trimmed, inner whitespace runs collapsed, case-folded.
+/// OpenSSL's canonical name form (`asn1_string_canon`): ASCII whitespace trimmed and each
+/// inner run of it made one space, ASCII letters lower-cased, every other character kept as
+/// it is. OpenSSL folds no case beyond ASCII, so neither does this: `É` and `é` stay two
+/// names, as they are to OpenSSL.
 fn canonical(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
+    let space = |c: char| matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r');
+    let mut out = String::with_capacity(s.len());
+    for word in s.split(space).filter(|w| !w.is_empty()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.extend(word.chars().map(|c| c.to_ascii_lowercase()));
+    }
+    out
 }
 
 /// The host of `scheme://host[:port][/…]`, or `None` when there is none (OpenSSL: 53).
@@ -426,6 +437,16 @@ mod tests {
         let mut integer = printable;
         integer[11..].copy_from_slice(&[0x02, 0x02, b'U', b'S']);
         assert_ne!(rdns(&cert::Name::parse(&integer).unwrap()), rdns(&a));
+    }
+
+    /// As `asn1_string_canon`: only ASCII whitespace collapses and only ASCII letters fold;
+    /// a no-break space and `É` are kept as they are.
+    #[test]
+    fn canonical_form_folds_ascii_only() {
+        assert_eq!(canonical(" \x0bÉCOLE\u{a0}X \t\n Ltd\r\x0c"), "École\u{a0}x ltd");
+        assert_ne!(canonical("É"), canonical("é"));
+        assert_eq!(canonical("  "), "");
+        assert_eq!(canonical("Acme"), "acme");
     }
 
     /// A subject emailAddress is an IA5String (OpenSSL requires one); x509-parser's `as_str`

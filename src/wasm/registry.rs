@@ -4,18 +4,19 @@
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::marker::PhantomData;
 use std::rc::Rc;
 
 use js_sys::Reflect;
 use wasm_bindgen::JsValue;
 
-/// The values are kept as `dyn Any` so that every registry shares one `BTreeMap`
-/// instantiation: each distinct `BTreeMap<u32, T>` linked its own copy of the tree code,
-/// several KB of wasm apiece (docs/size.md).
+/// The values are kept as `dyn Any` so that every registry shares one map instantiation, and
+/// the map is std's `HashMap`, whose code rustls links anyway: a `BTreeMap<u32, T>` per
+/// registry linked its own copy of the B-tree code (docs/size.md). `None` until the first
+/// insert, since `HashMap::new` cannot be called in a `const` initialiser.
 pub(crate) struct Registry<T: Clone + 'static> {
-    entries: RefCell<BTreeMap<u32, Rc<dyn Any>>>,
+    entries: RefCell<Option<HashMap<u32, Rc<dyn Any>>>>,
     next: Cell<u32>,
     /// The getter each registered class exposes with its id.
     property: &'static str,
@@ -25,7 +26,7 @@ pub(crate) struct Registry<T: Clone + 'static> {
 impl<T: Clone + 'static> Registry<T> {
     pub(crate) const fn new(property: &'static str) -> Self {
         Self {
-            entries: RefCell::new(BTreeMap::new()),
+            entries: RefCell::new(None),
             next: Cell::new(1),
             property,
             kind: PhantomData,
@@ -35,12 +36,17 @@ impl<T: Clone + 'static> Registry<T> {
     pub(crate) fn insert(&self, value: T) -> u32 {
         let id = self.next.get();
         self.next.set(id.wrapping_add(1).max(1));
-        self.entries.borrow_mut().insert(id, Rc::new(value));
+        self.entries
+            .borrow_mut()
+            .get_or_insert_with(HashMap::new)
+            .insert(id, Rc::new(value));
         id
     }
 
     pub(crate) fn remove(&self, id: u32) {
-        self.entries.borrow_mut().remove(&id);
+        if let Some(map) = self.entries.borrow_mut().as_mut() {
+            map.remove(&id);
+        }
     }
 
     /// The value registered for the JS object `v`, if it is one of ours.
@@ -52,6 +58,11 @@ impl<T: Clone + 'static> Registry<T> {
         let id = crate::wasm::convert::f64_to_u32(id)?;
         // Only this registry inserts, and only `T`s, so the downcast cannot miss; if it ever
         // did, the object would count as not ours, which is the safe answer.
-        self.entries.borrow().get(&id)?.downcast_ref::<T>().cloned()
+        self.entries
+            .borrow()
+            .as_ref()?
+            .get(&id)?
+            .downcast_ref::<T>()
+            .cloned()
     }
 }
