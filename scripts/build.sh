@@ -23,11 +23,14 @@ if [ ! -x "$wasm_opt" ]; then
   exit 1
 fi
 # The features rustc's wasm32 target emits; wasm-opt refuses a module that uses any other.
-# -O1 rather than -Oz: rustc has already optimised for size (opt-level "s"), and binaryen's
-# heavier levels make the file a little smaller but its gzip larger (docs/size.md). Names and
-# producers are dropped: the name section alone was a quarter of the file.
-opt_flags=(-O1 --strip-debug --strip-producers --enable-reference-types --enable-bulk-memory
-  --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals --enable-multivalue)
+# -O1 rather than -Oz: rustc has already optimised for size, and binaryen's heavier levels
+# make the file smaller but its gzip larger (docs/size.md). Functions are then laid out by
+# the sort keys scripts/order-functions.mjs wrote into their names (similar code side by
+# side, which gzip compresses far better), and names, producers and target features are
+# dropped: the name section alone was a quarter of the file.
+opt_flags=(-O1 --reorder-functions-by-name --strip-debug --strip-producers --strip-target-features
+  --enable-reference-types --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext
+  --enable-mutable-globals --enable-multivalue)
 
 # The bundled Mozilla roots, a module beside the wasm rather than data in it (src/ssl/roots.rs):
 # written from the webpki-roots crate in Cargo.lock by a native run of examples/roots_js.rs.
@@ -42,9 +45,10 @@ write_roots() {
 }
 
 # Skip the bindgen and wasm-opt steps when neither the wasm nor the recipe has changed since
-# the last run: the stamp holds the wasm's mtime and the wasm-opt version and flags.
+# the last run: the stamp holds the wasm's mtime, the wasm-opt version and flags, and the
+# ordering script's checksum.
 stamp=pkg/.built-from
-recipe="$(stat -c %Y "$wasm") $("$wasm_opt" --version) ${opt_flags[*]}"
+recipe="$(stat -c %Y "$wasm") $("$wasm_opt" --version) ${opt_flags[*]} $(cksum < scripts/order-functions.mjs)"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$recipe" ] && [ -f pkg/web/rustls_ssl.js ] && [ -f pkg/web/rustls_ssl_bg.wasm ] && [ ! -e pkg/node ]; then
   write_roots
   exit 0
@@ -53,6 +57,7 @@ fi
 # must not look current.
 rm -rf pkg/node pkg/web "$stamp"
 wasm-bindgen "$wasm" --out-dir pkg/web --target web --weak-refs
+node scripts/order-functions.mjs pkg/web/rustls_ssl_bg.wasm
 "$wasm_opt" pkg/web/rustls_ssl_bg.wasm "${opt_flags[@]}" -o pkg/web/rustls_ssl_bg.opt.wasm
 mv pkg/web/rustls_ssl_bg.opt.wasm pkg/web/rustls_ssl_bg.wasm
 echo "$recipe" > "$stamp"
