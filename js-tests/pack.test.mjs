@@ -20,8 +20,8 @@ import { constants as zc, gunzipSync, gzipSync } from 'node:zlib';
 import { packedApp } from './helpers/packed.mjs';
 
 const run = promisify(execFile);
-/** Bytes of `gzip -9` of the shipped wasm: the current build plus some headroom. */
-const WASM_GZIP_BUDGET = 435_000;
+/** Bytes of `gzip -9` of the shipped wasm: issue 8's goal, under 400 KB (the build is 391 KB). */
+const WASM_GZIP_BUDGET = 400_000;
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
