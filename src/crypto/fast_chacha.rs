@@ -178,17 +178,12 @@ mod tests {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     use super::*;
-    use crate::crypto::record::MAX_FRAGMENT_LEN;
+    use crate::crypto::record_checks::{against_ring, ends, open, seal, KEY32};
     use crate::crypto::substitute;
-    use rustls::crypto::cipher::{InboundOpaqueMessage, OutboundChunks, OutboundPlainMessage};
+    use rustls::crypto::cipher::{OutboundChunks, OutboundPlainMessage};
     use rustls::{ContentType, Error, ProtocolVersion};
 
-    fn hex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::ssl::test_support::unhex as hex;
 
     /// RFC 8439 §2.8.2's example: seal, open, and every single-bit forgery refused with the
     /// data left as it was.
@@ -239,39 +234,6 @@ mod tests {
         }
     }
 
-    const KEY32: [u8; 32] = [0x5a; 32];
-
-    type Ends = (Box<dyn MessageEncrypter>, Box<dyn MessageDecrypter>);
-
-    fn ends(suite: SupportedCipherSuite) -> Ends {
-        match suite {
-            SupportedCipherSuite::Tls13(s) => (
-                s.aead_alg.encrypter(AeadKey::from(KEY32), Iv::new([7; 12])),
-                s.aead_alg.decrypter(AeadKey::from(KEY32), Iv::new([7; 12])),
-            ),
-            SupportedCipherSuite::Tls12(s) => (
-                s.aead_alg.encrypter(AeadKey::from(KEY32), &[3; 12], &[]),
-                s.aead_alg.decrypter(AeadKey::from(KEY32), &[3; 12]),
-            ),
-        }
-    }
-
-    fn seal(enc: &mut dyn MessageEncrypter, data: &[u8], seq: u64) -> Vec<u8> {
-        let msg = OutboundPlainMessage {
-            typ: ContentType::ApplicationData,
-            version: ProtocolVersion::TLSv1_2,
-            payload: OutboundChunks::Single(data),
-        };
-        enc.encrypt(msg, seq).unwrap().encode()[5..].to_vec()
-    }
-
-    fn open(dec: &mut dyn MessageDecrypter, record: &[u8], seq: u64) -> Result<Vec<u8>, Error> {
-        let mut body = record.to_vec();
-        let msg =
-            InboundOpaqueMessage::new(ContentType::ApplicationData, ProtocolVersion::TLSv1_2, &mut body);
-        dec.decrypt(msg, seq).map(|m| m.payload.to_vec())
-    }
-
     fn pairs() -> [(SupportedCipherSuite, SupportedCipherSuite); 3] {
         use rustls::crypto::ring::cipher_suite::*;
         [
@@ -283,52 +245,8 @@ mod tests {
     }
 
     #[test]
-    fn records_match_ring_byte_for_byte() {
-        for (ours, ring) in pairs() {
-            assert!(is_ours(&ours) && !is_ours(&ring), "{:?}", ours.suite());
-            let ((mut oe, mut od), (mut re, mut rd)) = (ends(ours), ends(ring));
-            for len in [0, 1, 63, 64, 65, 255, 4096, 16384] {
-                let data: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
-                for seq in [0, 1, 0x0102_0304_0506_0708, u64::MAX] {
-                    let (mine, theirs) = (seal(&mut *oe, &data, seq), seal(&mut *re, &data, seq));
-                    assert_eq!(mine, theirs, "{:?} len {len} seq {seq}", ours.suite());
-                    assert_eq!(open(&mut *od, &theirs, seq).unwrap(), data);
-                    assert_eq!(open(&mut *rd, &mine, seq).unwrap(), data);
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn damaged_records_are_decrypt_errors() {
-        for (ours, _) in pairs() {
-            let (mut enc, mut dec) = ends(ours);
-            let record = seal(&mut *enc, b"attack at dawn", 5);
-            assert_eq!(open(&mut *dec, &record, 6), Err(Error::DecryptError), "wrong seq");
-            for i in 0..record.len() {
-                let mut bad = record.clone();
-                bad[i] ^= 0x01;
-                assert_eq!(open(&mut *dec, &bad, 5), Err(Error::DecryptError), "byte {i}");
-            }
-            for len in 0..record.len() {
-                assert_eq!(
-                    open(&mut *dec, &record[..len], 5),
-                    Err(Error::DecryptError),
-                    "len {len}"
-                );
-            }
-            assert_eq!(open(&mut *dec, &record, 5).unwrap(), b"attack at dawn");
-        }
-    }
-
-    #[test]
-    fn oversized_plaintext_is_refused() {
-        for (ours, ring) in pairs() {
-            let (mut ring_enc, _) = ends(ring);
-            let (_, mut dec) = ends(ours);
-            let record = seal(&mut *ring_enc, &[0; MAX_FRAGMENT_LEN + 1], 0);
-            assert_eq!(open(&mut *dec, &record, 0), Err(Error::PeerSentOversizedRecord));
-        }
+    fn records_match_ring_and_refuse_damage() {
+        against_ring(&pairs(), is_ours);
     }
 
     #[test]

@@ -264,17 +264,10 @@ mod tests {
 
     use super::*;
     use crate::crypto::substitute;
-    // Record framing types, used here to drive this module's suites as rustls does.
-    use crate::crypto::record::MAX_FRAGMENT_LEN;
-    use rustls::crypto::cipher::{InboundOpaqueMessage, OutboundPlainMessage};
+    use rustls::crypto::cipher::OutboundPlainMessage;
     use rustls::{ContentType, Error, ProtocolVersion};
 
-    fn hex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::ssl::test_support::unhex as hex;
 
     struct Vector {
         key: &'static str,
@@ -366,43 +359,8 @@ mod tests {
     // are covered by the known answers above and by the handshakes in src/ssl/config.rs,
     // where rustls derives real 16-byte keys.
 
+    use crate::crypto::record_checks::{against_ring, ends, open};
     use rustls::crypto::cipher::OutboundChunks;
-
-    const KEY32: [u8; 32] = [0x5a; 32];
-
-    type Ends = (Box<dyn MessageEncrypter>, Box<dyn MessageDecrypter>);
-
-    /// Encrypter and decrypter of `suite` for one direction, all keyed alike.
-    fn ends(suite: SupportedCipherSuite) -> Ends {
-        match suite {
-            SupportedCipherSuite::Tls13(s) => (
-                s.aead_alg.encrypter(AeadKey::from(KEY32), Iv::new([7; 12])),
-                s.aead_alg.decrypter(AeadKey::from(KEY32), Iv::new([7; 12])),
-            ),
-            SupportedCipherSuite::Tls12(s) => (
-                s.aead_alg.encrypter(AeadKey::from(KEY32), &[3; 4], &[9; 8]),
-                s.aead_alg.decrypter(AeadKey::from(KEY32), &[3; 4]),
-            ),
-        }
-    }
-
-    fn seal(enc: &mut dyn MessageEncrypter, data: &[u8], seq: u64) -> Vec<u8> {
-        let msg = OutboundPlainMessage {
-            typ: ContentType::ApplicationData,
-            version: ProtocolVersion::TLSv1_2,
-            payload: OutboundChunks::Single(data),
-        };
-        let out = enc.encrypt(msg, seq).unwrap();
-        // encode() fills in the 5-byte record header rustls reserves in front of the body.
-        out.encode()[5..].to_vec()
-    }
-
-    fn open(dec: &mut dyn MessageDecrypter, record: &[u8], seq: u64) -> Result<Vec<u8>, Error> {
-        let mut body = record.to_vec();
-        let msg =
-            InboundOpaqueMessage::new(ContentType::ApplicationData, ProtocolVersion::TLSv1_2, &mut body);
-        dec.decrypt(msg, seq).map(|m| m.payload.to_vec())
-    }
 
     fn aes256_pairs() -> [(SupportedCipherSuite, SupportedCipherSuite); 3] {
         use rustls::crypto::ring::cipher_suite::*;
@@ -415,49 +373,8 @@ mod tests {
     }
 
     #[test]
-    fn records_match_ring_byte_for_byte() {
-        for (ours, ring) in aes256_pairs() {
-            assert!(is_ours(&ours) && !is_ours(&ring), "{:?}", ours.suite());
-            let ((mut oe, mut od), (mut re, mut rd)) = (ends(ours), ends(ring));
-            for len in [0, 1, 15, 16, 17, 255, 4096, 16384] {
-                let data: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
-                for seq in [0, 1, 0x0102_0304_0506_0708, u64::MAX] {
-                    let (mine, theirs) = (seal(&mut *oe, &data, seq), seal(&mut *re, &data, seq));
-                    assert_eq!(mine, theirs, "{:?} len {len} seq {seq}", ours.suite());
-                    assert_eq!(open(&mut *od, &theirs, seq).unwrap(), data);
-                    assert_eq!(open(&mut *rd, &mine, seq).unwrap(), data);
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn damaged_records_are_decrypt_errors() {
-        for (ours, _) in aes256_pairs() {
-            let (mut enc, mut dec) = ends(ours);
-            let record = seal(&mut *enc, b"attack at dawn", 5);
-            assert_eq!(open(&mut *dec, &record, 6), Err(Error::DecryptError), "wrong seq");
-            for i in 0..record.len() {
-                let mut bad = record.clone();
-                bad[i] ^= 0x01;
-                assert_eq!(open(&mut *dec, &bad, 5), Err(Error::DecryptError), "byte {i}");
-            }
-            for len in 0..record.len() {
-                let short = &record[..len];
-                assert_eq!(open(&mut *dec, short, 5), Err(Error::DecryptError), "len {len}");
-            }
-            assert_eq!(open(&mut *dec, &record, 5).unwrap(), b"attack at dawn");
-        }
-    }
-
-    #[test]
-    fn oversized_plaintext_is_refused() {
-        for (ours, ring) in aes256_pairs() {
-            let (mut ring_enc, _) = ends(ring);
-            let (_, mut dec) = ends(ours);
-            let record = seal(&mut *ring_enc, &[0; MAX_FRAGMENT_LEN + 1], 0);
-            assert_eq!(open(&mut *dec, &record, 0), Err(Error::PeerSentOversizedRecord));
-        }
+    fn records_match_ring_and_refuse_damage() {
+        against_ring(&aes256_pairs(), is_ours);
     }
 
     #[test]

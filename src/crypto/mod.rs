@@ -18,6 +18,8 @@ pub mod fast_chacha;
 pub mod fast_gcm;
 pub mod host;
 mod record;
+#[cfg(test)]
+mod record_checks;
 mod ring_hash;
 #[cfg(test)]
 pub(crate) mod ring_host;

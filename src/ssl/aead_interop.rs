@@ -195,18 +195,23 @@ fn our_client_against_a_ring_server() {
     }
 }
 
+/// A plain rustls + *ring* client that trusts the test CA and offers only `suite`.
+fn ring_client(suite: SupportedCipherSuite) -> rustls::ClientConnection {
+    let mut roots = RootCertStore::empty();
+    roots.add(CertificateDer::from_pem_slice(CA).unwrap()).unwrap();
+    let config = ClientConfig::builder_with_provider(ring_only(suite))
+        .with_protocol_versions(versions(suite))
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = ServerName::try_from("localhost").unwrap();
+    rustls::ClientConnection::new(Arc::new(config), name).unwrap()
+}
+
 #[test]
 fn a_ring_client_against_our_server() {
     for (suite, chain, key) in cases() {
-        let mut roots = RootCertStore::empty();
-        roots.add(CertificateDer::from_pem_slice(CA).unwrap()).unwrap();
-        let config = ClientConfig::builder_with_provider(ring_only(suite))
-            .with_protocol_versions(versions(suite))
-            .unwrap()
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        let name = ServerName::try_from("localhost").unwrap();
-        let mut theirs = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
+        let mut theirs = ring_client(suite);
         let mut ours = server_with(chain, key);
 
         pump(&mut ours, &mut theirs);
@@ -235,15 +240,7 @@ fn a_ring_client_against_our_server() {
 fn a_damaged_record_from_the_peer_is_an_error_not_a_panic() {
     for (suite, chain, key) in cases() {
         let _ = (chain, key);
-        let mut roots = RootCertStore::empty();
-        roots.add(CertificateDer::from_pem_slice(CA).unwrap()).unwrap();
-        let config = ClientConfig::builder_with_provider(ring_only(suite))
-            .with_protocol_versions(versions(suite))
-            .unwrap()
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        let name = ServerName::try_from("localhost").unwrap();
-        let mut theirs = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
+        let mut theirs = ring_client(suite);
         let mut ours = server_with(chain, key);
         pump(&mut ours, &mut theirs);
         assert!(ours.is_handshake_done());

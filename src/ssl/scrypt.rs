@@ -192,13 +192,7 @@ mod tests {
 
     use super::*;
 
-    fn hex(s: &str) -> Vec<u8> {
-        let s: String = s.split_whitespace().collect();
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::ssl::test_support::unhex as hex;
 
     const LIMIT: u64 = 64 * 1024 * 1024;
 

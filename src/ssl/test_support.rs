@@ -13,6 +13,15 @@ pub(crate) const CA: &[u8] = include_bytes!("../../js-tests/fixtures/ca.pem");
 pub(crate) const EXPIRED_CHAIN: &[u8] = include_bytes!("../../js-tests/fixtures/expired-chain.pem");
 pub(crate) const EXPIRED_KEY: &[u8] = include_bytes!("../../js-tests/fixtures/expired.key");
 
+/// Hex to bytes, ignoring whitespace and colons (as test vectors are printed).
+pub(crate) fn unhex(s: &str) -> Vec<u8> {
+    let s: String = s.split(|c: char| c == ':' || c.is_whitespace()).collect();
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
 pub(crate) fn server_with(chain: &[u8], key: &[u8]) -> Connection {
     let mut ctx = Context::new(method::TLS_SERVER).unwrap();
     ctx.settings
