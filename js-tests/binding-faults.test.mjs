@@ -139,14 +139,9 @@ function stallingTransport(side) {
 
 async function stalledPair() {
   const [a, b] = memoryPair();
-  const t = stallingTransport(a);
-  const c = new Connection(client(), t);
-  const s = new Connection(server(), b);
-  c.setConnectState();
-  s.setAcceptState();
-  c.setTlsextHostName('localhost');
-  await withTimeout(Promise.all([c.doHandshake(), s.doHandshake()]), 5000, 'handshake');
-  return { c, s, t };
+  const pair = [stallingTransport(a), b];
+  const { c, s } = await withTimeout(transportPair({ client: client(), server: server(), pair }), 5000, 'handshake');
+  return { c, s, t: pair[0] };
 }
 
 const END = bytes('--end-of-test--');
@@ -566,13 +561,7 @@ describe('9. memory is bounded by the connection, not by the peer', () => {
   });
 
   test('transport: the peer sends 8 MiB; after recv(1), pending() ≤ 16384; all arrives', async () => {
-    const [a, b] = coalescingPair();
-    const c = new Connection(client(), a);
-    const s = new Connection(server(), b);
-    c.setConnectState();
-    s.setAcceptState();
-    c.setTlsextHostName('localhost');
-    await withTimeout(Promise.all([c.doHandshake(), s.doHandshake()]), 5000, 'handshake');
+    const { c, s } = await withTimeout(transportPair({ client: client(), server: server(), pair: coalescingPair() }), 5000, 'handshake');
     const data = pattern(SIZE, 10);
     // All of it is queued before the receiver reads, so one transport read carries many records.
     const sending = s.sendall(data);
@@ -586,13 +575,7 @@ describe('9. memory is bounded by the connection, not by the peer', () => {
   });
 
   test('transport: recv(1 GiB) against a peer that keeps sending returns at most 256 KiB past its first record, pending() ≤ 16384, all in order', async () => {
-    const [a, b] = coalescingPair();
-    const c = new Connection(client(), a);
-    const s = new Connection(server(), b);
-    c.setConnectState();
-    s.setAcceptState();
-    c.setTlsextHostName('localhost');
-    await withTimeout(Promise.all([c.doHandshake(), s.doHandshake()]), 5000, 'handshake');
+    const { c, s } = await withTimeout(transportPair({ client: client(), server: server(), pair: coalescingPair() }), 5000, 'handshake');
     const data = pattern(SIZE, 11);
     await withTimeout(s.sendall(data), 10_000, 'sendall into the pipe');
     const parts = [];

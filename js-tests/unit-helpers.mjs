@@ -167,7 +167,8 @@ export function concat(parts) {
 }
 
 /**
- * A client and a server Connection over memoryPair(), handshake done unless `handshake: false`.
+ * A client and a server Connection over memoryPair() (or the transports in `pair`), handshake
+ * done unless `handshake: false`.
  */
 export async function transportPair({
   client = clientContext(),
@@ -175,8 +176,9 @@ export async function transportPair({
   host = 'localhost',
   handshake = true,
   pairOptions,
+  pair = memoryPair(pairOptions),
 } = {}) {
-  const [ta, tb] = memoryPair(pairOptions);
+  const [ta, tb] = pair;
   const c = new Connection(client, ta);
   const s = new Connection(server, tb);
   c.setConnectState();

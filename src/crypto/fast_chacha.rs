@@ -27,13 +27,13 @@ use super::ring_hash::{tls12_suite, tls13_suite, TLS12_ECDSA_SCHEMES, TLS12_RSA_
 
 const KEY_LEN: usize = 32;
 
-/// A key that was not 32 bytes is kept as `None`: every record under it fails.
+/// A key that was not 32 bytes is kept as `None` (`ChaChaKey::new` refuses it): every record
+/// under it fails.
 struct Key(Option<ChaChaKey>);
 
 impl Key {
     fn new(key: &AeadKey) -> Self {
-        let key = key.as_ref();
-        Self((key.len() == KEY_LEN).then(|| ChaChaKey::new(key)).flatten())
+        Self(ChaChaKey::new(key.as_ref()))
     }
 }
 

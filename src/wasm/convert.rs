@@ -60,14 +60,30 @@ pub(crate) fn copy_view(view: &Uint8Array, what: &str) -> Result<Vec<u8>> {
         // Also what a detached or out-of-bounds view reads as.
         return Ok(Vec::new());
     }
+    // Before the private copy: a view too large to accept is not copied in JS either.
+    within_limit(len, what)?;
+    let private = private_copy(view)
+        .ok_or_else(|| Error::Type(format!("{what} could not be read (detached, or out of memory)")))?;
+    let mut out = zeroed(private.length(), what)?;
+    private.copy_to(&mut out);
+    Ok(out)
+}
+
+/// A `RangeError` naming `what` when `len` is over [`MAX_BYTES`].
+fn within_limit(len: u32, what: &str) -> Result<()> {
     if len > MAX_BYTES {
         return Err(Error::Range(format!(
             "{what} is {len} bytes; at most 2**31-1 are accepted"
         )));
     }
-    let private = private_copy(view)
-        .ok_or_else(|| Error::Type(format!("{what} could not be read (detached, or out of memory)")))?;
-    let len = private.length();
+    Ok(())
+}
+
+/// A zeroed buffer of `len` bytes to copy into, or a `RangeError` naming `what` when `len` is
+/// over [`MAX_BYTES`] or more than wasm memory can take now (a failed allocation would abort
+/// the instance).
+fn zeroed(len: u32, what: &str) -> Result<Vec<u8>> {
+    within_limit(len, what)?;
     let mut out = Vec::new();
     out.try_reserve_exact(len as usize).map_err(|_| {
         Error::Range(format!(
@@ -75,7 +91,6 @@ pub(crate) fn copy_view(view: &Uint8Array, what: &str) -> Result<Vec<u8>> {
         ))
     })?;
     out.resize(len as usize, 0);
-    private.copy_to(&mut out);
     Ok(out)
 }
 
@@ -98,18 +113,7 @@ pub(crate) fn copy_view_in(view: &Uint8Array, what: &str) -> Result<Vec<u8>> {
     if len == 0 {
         return Ok(Vec::new());
     }
-    if len > MAX_BYTES {
-        return Err(Error::Range(format!(
-            "{what} is {len} bytes; at most 2**31-1 are accepted"
-        )));
-    }
-    let mut out = Vec::new();
-    out.try_reserve_exact(len as usize).map_err(|_| {
-        Error::Range(format!(
-            "{what} is {len} bytes, more than wasm memory can take now"
-        ))
-    })?;
-    out.resize(len as usize, 0);
+    let mut out = zeroed(len, what)?;
     let copied = INTRINSICS.with(|i| {
         let (_, set) = i.as_ref()?;
         apply_to_bytes(set, &mut out, &Array::of1(view)).ok()
